@@ -1,0 +1,281 @@
+"""The network file (network.toml) and the service settings.
+
+network.toml declares the member libraries; it is validated when loaded and every error names
+the file, the library and the field. Secrets never live in it: a connector option ending in
+``_env`` names the environment variable that holds the secret.
+
+Service settings come from the environment (prefix ``CATALOGUE_SYNC_``) through
+``get_settings()``, which tests can clear with ``get_settings.cache_clear()``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import tomlkit
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalogue_sync.errors import ConfigError
+from catalogue_sync.models import Flavour, LibraryKind
+
+LIBRARY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+DEFAULT_DATABASE = "sqlite:///var/catalogue-sync.db"
+
+
+class Settings(BaseSettings):
+    """Settings of the commands and services, read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="CATALOGUE_SYNC_")
+
+    config: Path = Path("network.toml")
+    """Path of the network file (CATALOGUE_SYNC_CONFIG)."""
+    database_url: str | None = None
+    """Overrides [storage] url, so a PostgreSQL password can stay out of the file."""
+    log_level: str = "INFO"
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Holdings presets: where each ILS puts its items. Subfield codes per item field.
+HOLDINGS_PRESETS: dict[str, dict[str, str | None]] = {
+    # MARC 21 Format for Holdings Data, embedded location field.
+    "marc21": {"tag": "852", "branch": "a", "location": "b", "call_number": "h",
+               "barcode": "p", "status": None, "doc_type": None, "due_date": None},
+    # Koha MARC 21 item field.
+    "koha-marc21": {"tag": "952", "branch": "a", "location": "c", "call_number": "o",
+                    "barcode": "p", "status": "7", "doc_type": "y", "due_date": "q"},
+    # Koha UNIMARC item field, as used by most French Koha libraries.
+    "koha-unimarc": {"tag": "995", "branch": "b", "location": "e", "call_number": "k",
+                     "barcode": "f", "status": "o", "doc_type": "r", "due_date": "n"},
+}
+DEFAULT_PRESET = {Flavour.MARC21: "marc21", Flavour.UNIMARC: "koha-unimarc"}
+
+
+class HoldingsMapping(_Strict):
+    """Where a library's item data lives: one tag, and a subfield code per item field.
+
+    ``preset`` picks a known layout; any field given beside it overrides the preset.
+    """
+
+    preset: Literal["marc21", "koha-marc21", "koha-unimarc"] | None = None
+    tag: str | None = None
+    branch: str | None = None
+    location: str | None = None
+    call_number: str | None = None
+    barcode: str | None = None
+    status: str | None = None
+    doc_type: str | None = None
+    due_date: str | None = None
+    available_status: list[str] = Field(default_factory=lambda: ["", "0"])
+    """Status codes meaning the item is on the shelf (Koha: empty or 0)."""
+
+    @field_validator("tag")
+    @classmethod
+    def _tag_is_marc(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d{3}", value):
+            raise ValueError(f"a MARC tag has three digits, not {value!r}")
+        return value
+
+    def resolved(self, flavour: Flavour) -> HoldingsMapping:
+        """The mapping with the preset (or the flavour's default) filled in."""
+        preset = HOLDINGS_PRESETS[self.preset or DEFAULT_PRESET[flavour]]
+        given = self.model_dump(exclude_unset=True, exclude={"preset"})
+        return HoldingsMapping(**{**preset, **given})
+
+
+class ConnectorConfig(BaseModel):
+    """The connector type and its options; the connector validates its own options."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class LibraryConfig(_Strict):
+    """One member library of the network."""
+
+    id: str
+    name: str
+    kind: LibraryKind = LibraryKind.MUNICIPAL
+    flavour: Flavour
+    encoding: Literal["auto", "utf-8", "marc-8"] = "auto"
+    """Character set of ISO 2709 records; 'auto' trusts leader/09, which some ILSs get wrong."""
+    id_field: str = "001"
+    """Where a record's own id lives when the protocol gives none: '001' or e.g. '999$c'."""
+    enabled: bool = True
+    connector: ConnectorConfig
+    holdings: HoldingsMapping = Field(default_factory=HoldingsMapping)
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_slug(cls, value: str) -> str:
+        if not LIBRARY_ID.match(value):
+            raise ValueError(
+                "a library id is lower-case letters, digits, '-' or '_' (e.g. poitiers-fm)"
+            )
+        return value
+
+    @field_validator("id_field")
+    @classmethod
+    def _id_field_is_marc(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{3}(\$[0-9a-z])?", value):
+            raise ValueError(f"expected a tag like '001' or a subfield like '999$c', not {value!r}")
+        return value
+
+    @property
+    def item_mapping(self) -> HoldingsMapping:
+        return self.holdings.resolved(self.flavour)
+
+
+class NetworkInfo(_Strict):
+    name: str = "Réseau des bibliothèques"
+
+
+class StorageConfig(_Strict):
+    url: str = DEFAULT_DATABASE
+
+
+class NetworkConfig(_Strict):
+    """The whole network file."""
+
+    path: Path = Path("network.toml")
+    network: NetworkInfo = Field(default_factory=NetworkInfo)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    libraries: dict[str, LibraryConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _library_ids_from_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("libraries"), dict):
+            data["libraries"] = {
+                key: {**value, "id": key} if isinstance(value, dict) else value
+                for key, value in data["libraries"].items()
+            }
+        return data
+
+    def library(self, library_id: str) -> LibraryConfig:
+        try:
+            return self.libraries[library_id]
+        except KeyError:
+            known = ", ".join(sorted(self.libraries)) or "none yet"
+            raise ConfigError(
+                f"{self.path}: no library '{library_id}' (libraries: {known})"
+            ) from None
+
+    def database_url(self, settings: Settings | None = None) -> str:
+        """The store URL: the environment wins; a relative SQLite path is relative to the file."""
+        url = (settings or get_settings()).database_url or self.storage.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and url != "sqlite:///:memory:":
+            db_path = Path(url[len(prefix):])
+            if not db_path.is_absolute():
+                return prefix + str((self.path.parent / db_path).resolve())
+        return url
+
+
+def describe_validation_error(path: Path, error: ValidationError) -> str:
+    """One line per problem, each naming the file, the library and the field."""
+    lines = []
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"])
+        lines.append(f"{path}: {where}: {problem['msg']}")
+    return "\n".join(lines)
+
+
+def load_network(path: Path) -> NetworkConfig:
+    """Read and validate network.toml."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no network file here; run 'catalogue-sync init' to write one"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return NetworkConfig(path=path, **data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(path, exc)) from exc
+
+
+NETWORK_TEMPLATE = '''\
+# catalogue-sync network file: the member libraries of the network.
+# Add libraries with `catalogue-sync library add` or by hand; check one with
+# `catalogue-sync library check ID`. Secrets are never written here: an option ending in
+# `_env` names the environment variable that holds the value (e.g. password_env = "KOHA_PW").
+
+[network]
+name = "{name}"
+
+[storage]
+# SQLite file (relative to this file) by default; PostgreSQL with
+# url = "postgresql+psycopg://user@host/dbname" or the CATALOGUE_SYNC_DATABASE_URL variable.
+url = "{database}"
+
+# One table per member library, for example:
+#
+# [libraries.poitiers-fm]
+# name = "Médiathèque François-Mitterrand"
+# kind = "municipal"          # municipal, intercommunal, departmental, game-library,
+#                             # documentation-centre
+# flavour = "unimarc"         # marc21 or unimarc
+# encoding = "auto"           # auto (trust leader/09), utf-8 or marc-8
+# id_field = "001"            # where dumps keep the record id: "001" or e.g. "999$c"
+#
+# [libraries.poitiers-fm.connector]
+# type = "oai-pmh"            # see `catalogue-sync connectors`
+# url = "https://ils.example.org/cgi-bin/koha/oai.pl"
+# metadata_prefix = "marcxml"
+# set = "ALL"                 # optional
+#
+# [libraries.poitiers-fm.holdings]
+# preset = "koha-unimarc"     # marc21 (852), koha-marc21 (952) or koha-unimarc (995)
+# call_number = "k"           # any subfield code overrides the preset
+
+[libraries]
+'''
+
+
+def write_template(path: Path, *, name: str, database: str = DEFAULT_DATABASE) -> None:
+    """Write a commented network file; refuse to overwrite one."""
+    if path.exists():
+        raise ConfigError(f"{path}: already exists; not overwritten")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(NETWORK_TEMPLATE.format(name=name, database=database), encoding="utf-8")
+
+
+def add_library(path: Path, library: dict[str, Any]) -> LibraryConfig:
+    """Validate a new library and append it to the network file, keeping its comments."""
+    network = load_network(path)
+    library_id = library["id"]
+    if library_id in network.libraries:
+        raise ConfigError(f"{path}: library '{library_id}' already exists")
+    try:
+        validated = LibraryConfig(**library)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(path, exc)) from exc
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    libraries = document.setdefault("libraries", tomlkit.table(is_super_table=True))
+    table = tomlkit.table()
+    for key, value in library.items():
+        if key != "id" and value is not None and value != {}:
+            table.add(key, value)
+    libraries.add(library_id, table)
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return validated

@@ -1,0 +1,71 @@
+"""The one error hierarchy of catalogue-sync.
+
+    CatalogueError
+    ├── ConfigError            the network file or a setting is wrong; names file, library, field
+    ├── StoreError             the record store cannot be reached or refused a write
+    ├── SourceError            a member library's source failed (library id, URL)
+    │   ├── SourceUnavailable  transient: timeouts, refused connections, 429/5xx; retry later
+    │   └── SourceProtocolError  the source answered, but wrongly: bad XML, OAI error codes,
+    │                            a resumption token that loops
+    ├── DumpRefused            a full dump is empty or shrank too much to trust its deletions
+    └── RecordRejected         one record cannot be parsed or stored; it is quarantined, the
+                               harvest goes on
+
+Every error carries what a person needs to act on it, and its message says it in full.
+"""
+
+from __future__ import annotations
+
+
+class CatalogueError(Exception):
+    """Base of every error catalogue-sync raises on purpose."""
+
+
+class ConfigError(CatalogueError):
+    """The network file or a service setting is invalid."""
+
+
+class StoreError(CatalogueError):
+    """The record store cannot be reached or refused an operation."""
+
+
+class SourceError(CatalogueError):
+    """A member library's source failed."""
+
+    def __init__(self, message: str, *, library: str | None = None, url: str | None = None):
+        self.library = library
+        self.url = url
+        where = " ".join(part for part in (f"[{library}]" if library else "", url or "") if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class SourceUnavailable(SourceError):
+    """A transient failure: the harvest can be retried later."""
+
+
+class SourceProtocolError(SourceError):
+    """The source answered with something that breaks its protocol."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        library: str | None = None,
+        url: str | None = None,
+        code: str | None = None,
+    ):
+        self.code = code
+        super().__init__(message, library=library, url=url)
+
+
+class DumpRefused(SourceError):
+    """A full dump looks truncated, so absent records are not marked deleted."""
+
+
+class RecordRejected(CatalogueError):
+    """One record cannot be used; it goes to quarantine with this reason."""
+
+    def __init__(self, reason: str, *, local_id: str | None = None):
+        self.reason = reason
+        self.local_id = local_id
+        super().__init__(f"record {local_id}: {reason}" if local_id else reason)

@@ -1,0 +1,1 @@
+"""Built-in source connectors, one module per source type, behind ``connectors.registry``."""
