@@ -80,10 +80,15 @@ class Cursor:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A batch of raw records and the cursor to save once they are stored."""
+    """A batch of raw records and the cursor to save once they are stored.
+
+    ``expected_total`` is the source's own count of the whole list when it gives one
+    (OAI-PMH completeListSize), for progress bars.
+    """
 
     records: list[RawRecord]
     cursor: Cursor
+    expected_total: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
