@@ -1,0 +1,65 @@
+"""docker-compose.yml and the Dockerfile stay correct, though no Docker engine runs here."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import yaml
+from typer.main import get_command
+
+from services.cli import app
+
+ROOT = Path(__file__).parent.parent
+
+
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return data
+
+
+def cli_commands() -> set[str]:
+    return set(get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def named_commands(service: dict[str, Any]) -> list[str]:
+    """The catalogue-sync subcommands a service runs."""
+    command = service.get("command", [])
+    words = command if isinstance(command, list) else shlex.split(command)
+    if service.get("entrypoint"):  # a shell loop: find 'catalogue-sync X' in its script
+        return re.findall(r"catalogue-sync (\w[\w-]*)", " ".join(words))
+    return words[:1]
+
+
+def test_every_service_has_an_image_or_a_build() -> None:
+    for name, service in compose()["services"].items():
+        assert "image" in service or "build" in service, name
+
+
+def test_every_command_a_service_names_exists() -> None:
+    known = cli_commands()
+    built = [s for s in compose()["services"].values() if "build" in s]
+    assert built
+    for service in built:
+        for command in named_commands(service):
+            assert command in known, f"docker-compose names unknown command {command!r}"
+
+
+def test_dependencies_name_defined_services() -> None:
+    services = compose()["services"]
+    for name, service in services.items():
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on undefined {dependency}"
+
+
+def test_the_dockerfile_copies_what_exists_and_runs_the_console_script() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), f"Dockerfile copies missing {source}"
+    assert 'ENTRYPOINT ["catalogue-sync"]' in dockerfile
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'catalogue-sync = "services.cli:main"' in pyproject
