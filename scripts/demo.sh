@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The demo: serve the sandbox network of libraries, declare it, check one library,
+# harvest everything and show the status. Run again, it harvests incrementally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=.venv/bin
+DEMO=var/demo
+PORT=${SANDBOX_PORT:-8100}
+RECORDS=${SANDBOX_RECORDS:-2000}
+BASE=http://127.0.0.1:$PORT
+export CATALOGUE_SYNC_CONFIG=$DEMO/network.toml
+mkdir -p "$DEMO"
+
+answers() {
+    $BIN/python -c "import sys, httpx; sys.exit(httpx.get('$BASE/_health').status_code != 200)" \
+        2>/dev/null
+}
+
+if ! answers; then
+    echo "== Starting the sandbox network on $BASE ($RECORDS records; log in $DEMO/sandbox.log)"
+    nohup $BIN/python -m services.sandbox --host 127.0.0.1 --port "$PORT" \
+        --records "$RECORDS" >"$DEMO/sandbox.log" 2>&1 &
+    echo $! >"$DEMO/sandbox.pid"
+    for _ in $(seq 60); do answers && break; sleep 0.5; done
+    answers || { echo "the sandbox did not start; see $DEMO/sandbox.log" >&2; exit 1; }
+fi
+
+if [ ! -f "$CATALOGUE_SYNC_CONFIG" ]; then
+    echo "== Declaring the sandbox libraries in $CATALOGUE_SYNC_CONFIG"
+    $BIN/python -m services.sandbox --write-config "$CATALOGUE_SYNC_CONFIG" \
+        --base-url "$BASE" --records "$RECORDS"
+fi
+
+first=$($BIN/python -c "import tomllib; print(next(iter(tomllib.load(open('$CATALOGUE_SYNC_CONFIG', 'rb'))['libraries'])))")
+echo "== catalogue-sync library check $first"
+$BIN/catalogue-sync library check "$first"
+echo "== catalogue-sync harvest"
+$BIN/catalogue-sync harvest || echo "(some libraries failed: see the summary above)"
+echo "== catalogue-sync status"
+$BIN/catalogue-sync status
+echo
+echo "The sandbox keeps running (pid $(cat "$DEMO/sandbox.pid" 2>/dev/null || echo '?')); try:"
+echo "  CATALOGUE_SYNC_CONFIG=$CATALOGUE_SYNC_CONFIG $BIN/catalogue-sync quarantine list"
