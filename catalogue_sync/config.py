@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -260,8 +261,15 @@ def write_template(path: Path, *, name: str, database: str = DEFAULT_DATABASE) -
     path.write_text(NETWORK_TEMPLATE.format(name=name, database=database), encoding="utf-8")
 
 
-def add_library(path: Path, library: dict[str, Any]) -> LibraryConfig:
-    """Validate a new library and append it to the network file, keeping its comments."""
+def add_library(
+    path: Path,
+    library: dict[str, Any],
+    check: Callable[[LibraryConfig], object] | None = None,
+) -> LibraryConfig:
+    """Validate a new library and append it to the network file, keeping its comments.
+
+    ``check`` validates more (the connector's own options) before anything is written.
+    """
     network = load_network(path)
     library_id = library["id"]
     if library_id in network.libraries:
@@ -270,6 +278,8 @@ def add_library(path: Path, library: dict[str, Any]) -> LibraryConfig:
         validated = LibraryConfig(**library)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(path, exc)) from exc
+    if check is not None:
+        check(validated)
     document = tomlkit.parse(path.read_text(encoding="utf-8"))
     libraries = document.setdefault("libraries", tomlkit.table(is_super_table=True))
     table = tomlkit.table()

@@ -123,6 +123,8 @@ class Item:
     status: str = "available"
     doc_type: str | None = None
     due_date: str | None = None
+    branch: str | None = None
+    """The branch (site) that owns the copy, e.g. Koha's home branch."""
 
 
 @dataclass(slots=True)

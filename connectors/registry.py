@@ -50,15 +50,19 @@ def build(library: LibraryConfig, client: httpx.AsyncClient) -> Connector:
     return connector_class(library.connector.type)(library, client)
 
 
+def validate_library(library: LibraryConfig) -> None:
+    """Check a library's connector type and, where the connector can, its options."""
+    parse = getattr(connector_class(library.connector.type), "parse_options", None)
+    if parse is not None:
+        parse(library)
+
+
 def validate(network: NetworkConfig) -> None:
     """Check every library's connector type and options, so errors show before a harvest."""
     problems = []
     for library in network.libraries.values():
         try:
-            cls = connector_class(library.connector.type)
-            parse = getattr(cls, "parse_options", None)
-            if parse is not None:
-                parse(library)
+            validate_library(library)
         except ConfigError as exc:
             problems.append(f"{network.path}: {exc}")
     if problems:
