@@ -1,0 +1,1 @@
+"""The services of catalogue-sync: search, gateway, harvester and the sandbox network."""
