@@ -1,0 +1,141 @@
+"""The tables of the record store, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+
+CHANGE_SEQ = "change_seq"
+"""Name of the counters row that hands out change sequence numbers."""
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on both databases.
+
+    SQLite keeps no timezone, so values are stored as naive UTC and made aware again on
+    read; a naive value handed in is taken to be UTC already (as OAI-PMH datestamps are).
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+# JSONB on PostgreSQL so a later step can query inside lists; SQL NULL rather than JSON null.
+Json = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+metadata = sa.MetaData()
+
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+harvest_runs = sa.Table(
+    "harvest_runs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("library", sa.String(64), nullable=False),
+    sa.Column("mode", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("counts", Json, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Index("ix_harvest_runs_library", "library", "id"),
+)
+
+harvest_state = sa.Table(
+    "harvest_state",
+    metadata,
+    sa.Column("library", sa.String(64), primary_key=True),
+    sa.Column("since", sa.Text),  # the connector's own high-water mark, opaque here
+    sa.Column("resume", Json),
+    sa.Column("run_id", BigId, sa.ForeignKey("harvest_runs.id")),
+    sa.Column("last_harvest", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+)
+
+source_records = sa.Table(
+    "source_records",
+    metadata,
+    sa.Column("library", sa.String(64), primary_key=True),
+    sa.Column("local_id", sa.Text, primary_key=True),
+    sa.Column("datestamp", UTCDateTime),
+    sa.Column("deleted", sa.Boolean, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("raw_format", sa.String(16), nullable=False),
+    sa.Column("checksum", sa.String(64), nullable=False),
+    # The normalized fields: scalars as columns, lists as JSON.
+    sa.Column("title", sa.Text),
+    sa.Column("subtitle", sa.Text),
+    sa.Column("year", sa.Integer),
+    sa.Column("doc_format", sa.String(32)),
+    sa.Column("language", sa.String(16)),
+    sa.Column("publisher", sa.Text),
+    sa.Column("pages", sa.Integer),
+    sa.Column("authors", Json),
+    sa.Column("isbns", Json),
+    sa.Column("issns", Json),
+    sa.Column("other_ids", Json),
+    sa.Column("subjects", Json),
+    sa.Column("items", Json),
+    sa.Column("harvested_at", UTCDateTime, nullable=False),
+    # No foreign key to harvest_runs: PostgreSQL would look the run up for every record
+    # stored, a cost measured on 500-record pages; runs are never deleted anyway.
+    sa.Column("last_seen_run", BigId, nullable=False),
+    sa.Column("change_seq", sa.BigInteger, nullable=False),
+    sa.Index("ix_source_records_library_deleted", "library", "deleted"),
+    sa.Index("ix_source_records_change_seq", "change_seq", unique=True),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("library", sa.String(64), nullable=False),
+    sa.Column("local_id", sa.Text),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("origin", sa.Text, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("run_id", BigId, sa.ForeignKey("harvest_runs.id")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_quarantine_library_local_id", "library", "local_id"),
+)
+
+
+def create_all(connection: sa.Connection) -> None:
+    """Create missing tables and the change counter; leaves existing ones alone."""
+    metadata.create_all(connection, checkfirst=True)
+    # DO NOTHING: two processes may create the schema at the same time.
+    first = dialect_insert(connection, counters).values(name=CHANGE_SEQ, value=0)
+    connection.execute(first.on_conflict_do_nothing(index_elements=["name"]))
+
+
+def dialect_insert(connection: sa.Connection, table: sa.Table) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT that knows ON CONFLICT in the connection's own dialect."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
