@@ -1,0 +1,211 @@
+"""Cutting dumps and streams into raw records, and removing what XML forbids on the way.
+
+Splitters are fed chunk by chunk, so a dump of any size is read in bounded memory; a damaged
+record is returned like the others (the reader rejects it with a reason) and never stops the
+split.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import partial
+from typing import BinaryIO
+
+from lxml import etree
+
+RECORD_TERMINATOR = b"\x1d"
+CHUNK_SIZE = 1 << 20
+MAX_PENDING = 4 << 20
+"""Bytes without a record terminator after which the splitter gives up on them (ISO 2709
+records are at most 99,999 bytes), so a file that is not MARC cannot fill the memory."""
+
+# Bytes found between records in real dumps: line ends added by FTP in text mode or by
+# editors, NUL padding, and the DOS end-of-file mark (Ctrl-Z).
+SEPARATORS = b" \t\r\n\x00\x1a"
+
+# A leader as ILSs write it: length, five codes, "22", base address, three codes, then "4500"
+# (MARC 21) or "450 " (UNIMARC). Used to find the next record after a truncated one.
+_LEADER = re.compile(rb"[0-9]{5}[ -~]{5}22[0-9]{5}[ -~]{3}45[0 ][0 ]")
+
+_MARC_FIELDS = ("{*}leader", "{*}controlfield", "{*}datafield")
+_ILLEGAL_XML_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL_XML_REFS = re.compile(
+    rb"&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[1-24-9]|2[0-9]|3[01]));"
+)
+
+
+def repair_xml(data: bytes) -> tuple[bytes, int]:
+    """Remove what XML 1.0 forbids (C0 controls but tab, LF, CR), as bytes or as ``&#..;``.
+
+    Returns the repaired bytes and how many characters were removed. Works on UTF-8 and any
+    other ASCII-compatible encoding.
+    """
+    data, refs = _ILLEGAL_XML_REFS.subn(b"", data)
+    data, raw = _ILLEGAL_XML_BYTES.subn(b"", data)
+    return data, refs + raw
+
+
+class XmlRepairer:
+    """``repair_xml`` for a stream: holds back a character reference cut between two chunks."""
+
+    def __init__(self) -> None:
+        self.removed = 0
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        """The repaired bytes that can be parsed now."""
+        data = self._pending + chunk
+        cut = data.rfind(b"&", max(0, len(data) - 16))
+        if cut != -1 and b";" not in data[cut:]:
+            data, self._pending = data[:cut], data[cut:]
+        else:
+            self._pending = b""
+        return self._repair(data)
+
+    def flush(self) -> bytes:
+        """What is left at the end of the stream."""
+        data, self._pending = self._pending, b""
+        return self._repair(data)
+
+    def _repair(self, data: bytes) -> bytes:
+        repaired, removed = repair_xml(data)
+        self.removed += removed
+        return repaired
+
+
+class MarcXmlSplitter:
+    """Cuts a MARCXML stream (a collection, or any document holding records), fed chunk by
+    chunk, into serialized ``record`` elements, in constant memory.
+
+    Characters XML forbids are removed on the way (``removed`` counts them). A document that
+    is not well-formed raises ``lxml.etree.XMLSyntaxError`` once the records before the
+    error have been returned.
+    """
+
+    def __init__(self) -> None:
+        self._parser = etree.XMLPullParser(
+            events=("end",), tag="{*}record", resolve_entities=False, no_network=True
+        )
+        self._repairer = XmlRepairer()
+        self._error: etree.XMLSyntaxError | None = None
+
+    @property
+    def removed(self) -> int:
+        """Characters removed so far because XML forbids them."""
+        return self._repairer.removed
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The records completed by this chunk."""
+        return self._parse(self._repairer.feed(chunk), last=False)
+
+    def close(self) -> list[bytes]:
+        """The last records, once the stream has ended."""
+        return self._parse(self._repairer.flush(), last=True)
+
+    def _parse(self, data: bytes, last: bool) -> list[bytes]:
+        if self._error is not None:
+            raise self._error
+        try:
+            if data:
+                self._parser.feed(data)
+            if last:
+                self._parser.close()
+        except etree.XMLSyntaxError as exc:
+            # Records completed before the error are still returned; the error comes next.
+            self._error = exc
+        records = self._drain()
+        if last and self._error is not None:
+            raise self._error
+        return records
+
+    def _drain(self) -> list[bytes]:
+        records = []
+        for _, element in self._parser.read_events():
+            # An OAI-PMH <record> around a MARC one also matches: only MARC records count.
+            if next(element.iterchildren(*_MARC_FIELDS), None) is not None:
+                records.append(etree.tostring(element, encoding="utf-8", with_tail=False))
+            # Free what is read, or a large dump would be held whole in memory.
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+        return records
+
+
+class Iso2709Splitter:
+    """Cuts ISO 2709 bytes, fed chunk by chunk, into ``(offset, record bytes)``.
+
+    Records end at the terminator 0x1D, which stays in the record bytes. Separators between
+    records are skipped. A record truncated before its terminator runs into the next one; the
+    next leader is then found and the good record after the broken one is kept.
+    """
+
+    def __init__(self, offset: int = 0) -> None:
+        self._buffer = bytearray()
+        self._offset = offset  # offset in the stream of self._buffer[0]
+
+    def feed(self, chunk: bytes) -> list[tuple[int, bytes]]:
+        """The records completed by this chunk."""
+        self._buffer += chunk
+        records: list[tuple[int, bytes]] = []
+        start = 0
+        while (end := self._buffer.find(RECORD_TERMINATOR, start)) != -1:
+            records += self._cut(start, end + 1)
+            start = end + 1
+        if len(self._buffer) - start > MAX_PENDING:
+            records += self._cut(start, len(self._buffer))
+            start = len(self._buffer)
+        del self._buffer[:start]
+        self._offset += start
+        return records
+
+    def close(self) -> list[tuple[int, bytes]]:
+        """The bytes after the last terminator: a truncated last record, unless only blanks."""
+        records = self._cut(0, len(self._buffer))
+        self._offset += len(self._buffer)
+        self._buffer.clear()
+        return records
+
+    def _cut(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        chunk = bytes(self._buffer[start:end])
+        data = chunk.lstrip(SEPARATORS)
+        if data in (b"", RECORD_TERMINATOR):
+            return []
+        return _resync(self._offset + start + len(chunk) - len(data), data)
+
+
+def _resync(offset: int, data: bytes) -> list[tuple[int, bytes]]:
+    """Split bytes holding a truncated record followed by whole ones at each next leader."""
+    records = []
+    while declared_length(data) != len(data):
+        found = _LEADER.search(data, 1)
+        if found is None:
+            break
+        records.append((offset, data[: found.start()]))
+        offset, data = offset + found.start(), data[found.start() :]
+    records.append((offset, data))
+    return records
+
+
+def declared_length(data: bytes) -> int | None:
+    """The record length leader/00-04 gives, or None when they are not digits."""
+    head = data[:5]
+    return int(head) if len(head) == 5 and head.isdigit() else None
+
+
+def split_iso2709(
+    stream: BinaryIO | Iterable[bytes], chunk_size: int = CHUNK_SIZE
+) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(byte offset, raw record bytes)`` from a file or an iterable of byte chunks.
+
+    Reads ``chunk_size`` bytes at a time, so memory stays bounded whatever the dump's size.
+    """
+    read = getattr(stream, "read", None)
+    chunks: Iterable[bytes] = iter(partial(read, chunk_size), b"") if read else stream
+    splitter = Iso2709Splitter()
+    for chunk in chunks:
+        yield from splitter.feed(chunk)
+    yield from splitter.close()
+
+
