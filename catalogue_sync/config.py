@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -139,8 +139,9 @@ class LibraryConfig(_Strict):
             raise ValueError(f"expected a tag like '001' or a subfield like '999$c', not {value!r}")
         return value
 
-    @property
+    @cached_property
     def item_mapping(self) -> HoldingsMapping:
+        """The holdings mapping with its preset resolved (once: it is read for every record)."""
         return self.holdings.resolved(self.flavour)
 
 

@@ -24,17 +24,16 @@ from typing import Any, ClassVar, Literal
 
 import httpx
 from lxml import etree
-from sickle.models import Header
 from sickle.response import OAIResponse
 
 from catalogue_sync.errors import SourceProtocolError, SourceUnavailable
 from catalogue_sync.marc.read import repair_xml
-from catalogue_sync.models import Cursor, HarvestRequest, Page, RawFormat, RawRecord, SourceInfo
+from catalogue_sync.models import Cursor, HarvestRequest, Page, RawRecord, SourceInfo
 from connectors.base import BaseConnector, ConnectorOptions
+from connectors.oai_records import OAI_NS, records_of
 
 log = logging.getLogger(__name__)
 
-OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # huge_tree lifts lxml's 10 MB text-node limit: a page of large records is legitimate.
 XML_PARSER = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
@@ -67,9 +66,12 @@ class _BadResumptionToken(Exception):
 class _Response(OAIResponse):  # type: ignore[misc]
     """Sickle's response model, parsed once, after repair, without lxml's size limit."""
 
-    def __init__(self, http_response: httpx.Response, params: dict[str, str], root: Any):
+    def __init__(self, http_response: httpx.Response, params: dict[str, str], root: Any,
+                 data: bytes):
         super().__init__(http_response, params)
         self._root = root
+        self.data = data
+        """The body as parsed: after repair of characters XML forbids."""
 
     @property
     def xml(self) -> Any:
@@ -171,7 +173,7 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
                 url=str(response.url),
             )
         # An OAI error sent with a 4xx status is still an OAI answer: read it as one.
-        return _Response(response, params, root)
+        return _Response(response, params, root, data)
 
     def _http_error(self, response: httpx.Response) -> SourceProtocolError:
         return SourceProtocolError(
@@ -334,18 +336,7 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
 
     def _records(self, response: _Response) -> Iterator[RawRecord]:
         origin = f"{self.options.url}?{_query(response.params)}"
-        for node in response.xml.iterfind(f".//{OAI_NS}record"):
-            header = Header(node.find(f"{OAI_NS}header"))
-            datestamp = _datestamp(header.datestamp)
-            if header.deleted:
-                yield RawRecord(header.identifier, datestamp, True, b"", RawFormat.MARCXML, origin)
-                continue
-            metadata = node.find(f"{OAI_NS}metadata")
-            content = next((el for el in metadata if isinstance(el.tag, str)), None) \
-                if metadata is not None else None
-            # A record without metadata is passed on empty: the pipeline quarantines it.
-            data = b"" if content is None else etree.tostring(content, encoding="utf-8")
-            yield RawRecord(header.identifier, datestamp, False, data, RawFormat.MARCXML, origin)
+        return records_of(response.xml, response.data, origin)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -360,17 +351,6 @@ def _retry_after(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
-
-
-def _datestamp(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    for pattern in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(value.strip(), pattern).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    return None
 
 
 def _query(params: dict[str, str]) -> str:

@@ -14,8 +14,13 @@ from catalogue_sync.store import Store
 # ---------------------------------------------------------------------------------------
 # The record store, on SQLite and on PostgreSQL
 
-POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-POSTGRES_TEST_DATABASE = "catalogue_sync_test"
+# `make test` sets this to the role and database scripts/ensure-services.sh creates.
+POSTGRES_TEST_URL = sa.make_url(os.environ.get(
+    "CATALOGUE_SYNC_TEST_DATABASE_URL",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/catalogue_sync_test",
+))
+POSTGRES_SERVER = POSTGRES_TEST_URL.set(database="postgres")
+POSTGRES_TEST_DATABASE = POSTGRES_TEST_URL.database or "catalogue_sync_test"
 
 
 @pytest.fixture(scope="session")
@@ -28,14 +33,15 @@ def postgres_test_url() -> Iterator[str]:
     """
     _create_test_database()
     schema = f"test_{os.getpid()}"
-    url = f"{POSTGRES_SERVER}/{POSTGRES_TEST_DATABASE}?options=-csearch_path%3D{schema}"
+    in_schema = POSTGRES_TEST_URL.update_query_dict({"options": f"-csearch_path={schema}"})
+    url = in_schema.render_as_string(hide_password=False)
     _reset_schema(url, schema)
     yield url
     _reset_schema(url, schema, recreate=False)
 
 
 def _create_test_database() -> None:
-    admin = sa.create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             exists = connection.execute(
@@ -46,7 +52,8 @@ def _create_test_database() -> None:
                 connection.execute(sa.text(f'CREATE DATABASE "{POSTGRES_TEST_DATABASE}"'))
     except sa.exc.OperationalError as exc:
         pytest.fail(
-            f"PostgreSQL is not reachable at {POSTGRES_SERVER} ({exc.orig}); the postgres "
+            f"PostgreSQL is not reachable at {POSTGRES_SERVER.render_as_string()} ({exc.orig}); "
+            "the postgres "
             "tests need it: start the server, or deselect them with -m 'not postgres'",
             pytrace=False,
         )

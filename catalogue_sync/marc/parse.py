@@ -6,11 +6,11 @@ import logging
 
 from pymarc import Record
 
-from catalogue_sync.config import HoldingsMapping, LibraryConfig
+from catalogue_sync.config import LibraryConfig
 from catalogue_sync.errors import RecordRejected
 from catalogue_sync.marc.normalize import normalize
 from catalogue_sync.marc.read import record_from_iso2709, record_from_marcxml_bytes
-from catalogue_sync.models import Flavour, NormalizedRecord, RawFormat, RawRecord
+from catalogue_sync.models import NormalizedRecord, RawFormat, RawRecord
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def parse_raw(raw: RawRecord, library: LibraryConfig) -> tuple[Record, Normalize
     """
     try:
         record = _read(raw, library)
-        normalized = normalize(record, library.flavour, _item_mapping(library), library.id_field)
+        normalized = normalize(record, library.flavour, library.item_mapping, library.id_field)
     except RecordRejected as exc:
         raise RecordRejected(exc.reason, local_id=exc.local_id or raw.local_id) from exc
     except Exception as exc:
@@ -47,23 +47,3 @@ def _read(raw: RawRecord, library: LibraryConfig) -> Record:
     if raw.format is RawFormat.MARCXML:
         return record_from_marcxml_bytes(raw.data)
     return record_from_iso2709(raw.data, library.encoding, library.flavour)
-
-
-
-_mappings: dict[int, tuple[HoldingsMapping, Flavour, HoldingsMapping]] = {}
-
-
-def _item_mapping(library: LibraryConfig) -> HoldingsMapping:
-    """``library.item_mapping``, resolved once per configuration rather than once per record.
-
-    Resolving builds a pydantic model: a tenth of the time of a whole record. Entries are
-    keyed by the identity of the library's holdings table and keep it alive, so the id cannot
-    be reused; configuration is loaded, never edited in place.
-    """
-    holdings, flavour = library.holdings, library.flavour
-    entry = _mappings.get(id(holdings))
-    if entry is None or entry[0] is not holdings or entry[1] is not flavour:
-        if len(_mappings) >= 1024:  # configurations reloaded again and again
-            _mappings.clear()
-        entry = _mappings[id(holdings)] = (holdings, flavour, library.item_mapping)
-    return entry[2]

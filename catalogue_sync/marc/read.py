@@ -64,6 +64,7 @@ def record_from_marcxml(element: etree._Element) -> Record:
     """
     record = Record()
     fields = record.fields
+    has_leader = False
     for child in element:
         name = _local_name(child.tag)
         if name == "datafield":
@@ -71,7 +72,14 @@ def record_from_marcxml(element: etree._Element) -> Record:
         elif name == "controlfield":
             fields.append(Field(tag=child.get("tag", ""), data=_nfc(child.text or "")))
         elif name == "leader":
+            has_leader = True
             record.leader = Leader(((child.text or "") + " " * LEADER_LEN)[:LEADER_LEN])
+    if not has_leader or not fields:
+        missing = "leader" if not has_leader else "fields"
+        raise RecordRejected(
+            f"<{_local_name(element.tag)}> has no {missing}: not a MARCXML record "
+            "(MARC 21 slim requires a leader and at least one field)"
+        )
     return record
 
 

@@ -19,6 +19,7 @@ from catalogue_sync.config import ConnectorConfig, LibraryConfig
 from catalogue_sync.errors import ConfigError, SourceProtocolError, SourceUnavailable
 from catalogue_sync.models import Flavour, HarvestRequest, Page
 from connectors.oai_pmh import OaiPmhConnector
+from connectors.oai_records import local_identifier
 
 URL = "https://koha.example.org/cgi-bin/koha/oai.pl"
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "oai"
@@ -88,8 +89,7 @@ async def test_full_harvest_follows_tokens_and_keeps_deletions(server: respx.Rou
     server.side_effect = koha()
     pages = await harvest()
     records = [record for page in pages for record in page.records]
-    assert [r.local_id for r in records] == [
-        "oai:koha.example.org:101", "oai:koha.example.org:102", "oai:koha.example.org:103"]
+    assert [r.local_id for r in records] == ["101", "102", "103"]
     assert [r.deleted for r in records] == [False, True, False]
     assert records[0].datestamp == datetime(2026, 10, 2, 14, 31, 7, tzinfo=UTC)
     assert b"L'\xc3\xa9tranger" in records[0].data
@@ -137,7 +137,7 @@ async def test_resume_continues_from_the_saved_token(server: respx.Route) -> Non
     saved = first[0].cursor.resume
     before = len(requested(server))
     pages = await harvest(HarvestRequest(since=None, resume=saved))
-    assert [r.local_id for page in pages for r in page.records] == ["oai:koha.example.org:103"]
+    assert [r.local_id for page in pages for r in page.records] == ["103"]
     assert requested(server)[before:][0]["resumptionToken"] == "marcxml/2026-11-20T08:00:01Z/page2"
     assert pages[-1].cursor.next_since == "2026-11-20T08:00:01Z"
 
@@ -236,7 +236,7 @@ async def test_bad_resumption_token_restarts_the_list_once(server: respx.Route) 
     server.side_effect = koha(expiring)
     pages = await harvest()
     ids = [r.local_id for page in pages for r in page.records]
-    assert ids.count("oai:koha.example.org:103") == 1
+    assert ids.count("103") == 1
     assert len([p for p in requested(server) if "resumptionToken" not in p]) == 2
 
 
@@ -311,4 +311,13 @@ async def test_check_reports_identify_formats_and_a_sample(server: respx.Route) 
     assert info.summary["repositoryName"] == "Médiathèque François-Mitterrand"
     assert info.summary["granularity"] == "YYYY-MM-DDThh:mm:ssZ"
     assert info.formats == ["oai_dc", "marcxml"]
-    assert info.sample is not None and info.sample.local_id == "oai:koha.example.org:101"
+    assert info.sample is not None and info.sample.local_id == "101"
+
+
+@pytest.mark.parametrize(("identifier", "local"), [
+    ("oai:koha.example.org:101", "101"),
+    ("oai:bnf.fr:catalogue/ark:/12148/cb1234", "catalogue/ark:/12148/cb1234"),
+    ("KOHA-OAI-TEST:101", "KOHA-OAI-TEST:101"),  # not the oai-identifier scheme: kept whole
+])
+def test_local_identifier(identifier: str, local: str) -> None:
+    assert local_identifier(identifier) == local

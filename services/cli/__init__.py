@@ -1,0 +1,58 @@
+"""The ``catalogue-sync`` command line.
+
+Every command parses its options, calls the core, and prints; errors from the core's one
+hierarchy become a red message naming what is wrong and exit status 2 (configuration) or 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from catalogue_sync.config import get_settings
+from catalogue_sync.errors import CatalogueError, ConfigError
+from services.cli import harvest, library, records
+from services.cli.context import Context
+from services.cli.output import errors, setup_logging
+
+app = typer.Typer(
+    name="catalogue-sync",
+    help="One shared catalogue for a network of public libraries.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(library.app, name="library")
+app.add_typer(records.quarantine_app, name="quarantine")
+app.command()(records.status)
+app.command("harvest")(harvest.harvest)
+app.command()(library.init)
+app.command()(library.connectors)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", envvar="CATALOGUE_SYNC_CONFIG",
+                     help="The network file.", show_default="./network.toml"),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "",
+) -> None:
+    settings = get_settings()
+    setup_logging(log_level or settings.log_level)
+    ctx.obj = Context(config=config or settings.config)
+
+
+def main() -> None:
+    """Console-script entry point: the one place core errors become messages."""
+    try:
+        app()
+    except CatalogueError as exc:
+        errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)
