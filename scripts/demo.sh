@@ -29,7 +29,7 @@ fi
 if [ ! -f "$CATALOGUE_SYNC_CONFIG" ]; then
     echo "== Declaring the sandbox libraries in $CATALOGUE_SYNC_CONFIG"
     $BIN/python -m services.sandbox --write-config "$CATALOGUE_SYNC_CONFIG" \
-        --base-url "$BASE" --records "$RECORDS"
+        --host 127.0.0.1 --port "$PORT" --records "$RECORDS"
 fi
 
 first=$($BIN/python -c "import tomllib; print(next(iter(tomllib.load(open('$CATALOGUE_SYNC_CONFIG', 'rb'))['libraries'])))")
