@@ -117,7 +117,9 @@ class Harvest:
         self.observer = observer or Observer()
 
     async def run(self, *, full: bool = False) -> LibraryOutcome:
-        # A dump is always complete, so every dump harvest is a full one.
+        state = await asyncio.to_thread(self.store.harvest_state, self.library.id)
+        # A dump is always complete, and a first harvest takes everything: both are full.
+        full = full or state.since is None
         mode = "full" if full or self.connector.snapshot else "incremental"
         outcome = LibraryOutcome(self.library.id, mode)
         started = time.monotonic()
@@ -125,7 +127,9 @@ class Harvest:
         run_id, resume = await asyncio.to_thread(self.store.resume_or_start_run,
                                                  self.library.id, mode)
         try:
-            next_since = await self._pages(run_id, resume, full, outcome)
+            request = HarvestRequest(since=None if full else state.since, resume=resume,
+                                     full=full)
+            next_since = await self._pages(run_id, request, outcome)
             if self.connector.snapshot:
                 outcome.counts.deleted += await asyncio.to_thread(self._delete_unseen, run_id)
             await asyncio.to_thread(self.store.finish_run, self.library.id, run_id,
@@ -141,10 +145,8 @@ class Harvest:
         self.observer.finished(outcome)
         return outcome
 
-    async def _pages(self, run_id: int, resume: dict[str, object] | None, full: bool,
+    async def _pages(self, run_id: int, request: HarvestRequest,
                      outcome: LibraryOutcome) -> str | None:
-        state = await asyncio.to_thread(self.store.harvest_state, self.library.id)
-        request = HarvestRequest(since=None if full else state.since, resume=resume, full=full)
         next_since = None
         async for page in _prefetched(self.connector.harvest(request)):
             counts = await asyncio.to_thread(self._store_page, run_id, page)

@@ -12,7 +12,10 @@ _SYSTEM_NUMBER = re.compile(r"\(([^)]*)\)\s*(.+)")
 _OCLC_PREFIX = re.compile(r"^(?:ocm|ocn|on)", re.I)
 
 # 035 prefixes (MARC organization codes) of the catalogues French libraries copy from.
-SYSTEM_SCHEMES = {"ocolc": "oclc", "frpbn": "bnf", "ppn": "sudoc", "sudoc": "sudoc"}
+SYSTEM_SCHEMES = {"ocolc": "oclc", "frpbn": "bnf", "frbnf": "bnf", "ppn": "sudoc",
+                  "sudoc": "sudoc"}
+# A BnF record number, as "FRBNF12345678" (035, 020/010 notes) or in an ark ("cb12345678r").
+_BNF_NUMBER = re.compile(r"(?:FRBNF|ark:/12148/cb)(\d{8})", re.I)
 # MARC 21 024 first indicator: the kind of standard number.
 STANDARD_NUMBER_SCHEMES = {"1": "upc", "2": "ismn", "3": "ean"}
 
@@ -67,17 +70,22 @@ def system_number(text: str) -> str:
     scheme = SYSTEM_SCHEMES.get(found.group(1).strip().casefold()) if found else None
     if found and scheme:
         value = found.group(2).strip()
+        if scheme == "bnf":
+            return bnf_id(value) or f"bnf:{value}"
         return f"{scheme}:{_OCLC_PREFIX.sub('', value) if scheme == 'oclc' else value}"
-    if text.upper().startswith("FRBNF"):  # BnF record numbers copied without a prefix
-        return f"bnf:{text}"
-    return f"sys:{text}"
+    return bnf_id(text) or f"sys:{text}"
+
+
+def bnf_id(text: str) -> str | None:
+    """One form for a BnF record, whether copied as FRBNF number or ark: "bnf:12345678"."""
+    found = _BNF_NUMBER.search(text)
+    return f"bnf:{found.group(1)}" if found else None
 
 
 def unimarc_record_uri(uri: str) -> str | None:
-    """UNIMARC 003 (persistent record identifier) as "bnf:ark:/..." or "sudoc:<ppn>"."""
-    ark = uri.find("catalogue.bnf.fr/ark:")
-    if ark != -1:
-        return "bnf:" + uri[ark + len("catalogue.bnf.fr/") :].strip("/")
+    """UNIMARC 003 (persistent record identifier) as "bnf:<number>" or "sudoc:<ppn>"."""
+    if "catalogue.bnf.fr/ark:" in uri:
+        return bnf_id(uri) or "bnf:" + uri.split("catalogue.bnf.fr/", 1)[1].strip("/")
     if "sudoc" in uri.casefold():
         ppn = re.findall(r"[0-9]{8}[0-9X]", uri.upper())
         return f"sudoc:{ppn[-1]}" if ppn else None

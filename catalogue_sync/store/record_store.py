@@ -87,14 +87,14 @@ class Store:
         """Start a new run ("full" or "incremental"), closing an unfinished one as failed."""
         with self._transaction("starting a run", writes=True) as connection:
             run_id = _runs.start_run(connection, library, mode, utcnow())
-        log.info("run started", extra={"library": library, "run_id": run_id, "mode": mode})
+        log.debug("run started", extra={"library": library, "run_id": run_id, "mode": mode})
         return run_id
 
     def resume_or_start_run(self, library: str, mode: str) -> tuple[int, dict[str, Any] | None]:
         """The interrupted run of this mode and its cursor if there is one, else a new run."""
         with self._transaction("starting a run", writes=True) as connection:
             run_id, resume = _runs.resume_or_start(connection, library, mode, utcnow())
-        log.info("run %s", "resumed" if resume else "started",
+        log.debug("run %s", "resumed" if resume else "started",
                  extra={"library": library, "run_id": run_id, "mode": mode})
         return run_id, resume
 
@@ -128,7 +128,7 @@ class Store:
         """
         with self._transaction(f"[{library}] finishing run {run_id}", writes=True) as connection:
             _runs.finish(connection, library, run_id, next_since=next_since, now=utcnow())
-        log.info("run finished", extra={"library": library, "run_id": run_id,
+        log.debug("run finished", extra={"library": library, "run_id": run_id,
                                         **counts.as_dict()})
 
     def fail_run(self, library: str, run_id: int, error: str, counts: PageCounts) -> None:

@@ -66,7 +66,7 @@ def test_a_marc21_novel_reads_as_a_librarian_catalogued_it() -> None:
     assert record.authors == ["Camus, Albert", "Ryngaert, Jean-Pierre"]
     assert record.year == 1972
     assert record.isbns == ["9782070360024", "2070360024"]  # the cancelled $z is not kept
-    assert record.other_ids == ["oclc:489673284", "bnf:FRBNF35289316"]
+    assert record.other_ids == ["oclc:489673284", "bnf:35289316"]
     assert record.format is Format.BOOK
     assert record.language == "fre"
     assert record.publisher == "Gallimard"
@@ -160,7 +160,7 @@ def test_a_koha_unimarc_record_reads_as_catalogued() -> None:
     assert record.authors == ["Slimani, Leïla"]
     assert record.year == 2016
     assert record.isbns == ["9782070196678"]
-    assert record.other_ids == ["bnf:FRBNF45119468", "bnf:ark:/12148/cb45119468q"]
+    assert record.other_ids == ["bnf:45119468"]
     assert record.format is Format.BOOK
     assert record.language == "fre"
     assert record.publisher == "Gallimard"
@@ -283,9 +283,10 @@ def test_issns_are_formatted(catalogued: str, issn: str) -> None:
 @pytest.mark.parametrize(("catalogued", "identifier"), [
     ("(OCoLC)ocm489673284", "oclc:489673284"),
     ("(OCoLC)1234567", "oclc:1234567"),
-    ("(FrPBN)FRBNF35289316", "bnf:FRBNF35289316"),
+    ("(FrPBN)FRBNF35289316", "bnf:35289316"),
+    ("(FRBNF)33115398", "bnf:33115398"),
     ("(PPN)123456789", "sudoc:123456789"),
-    ("FRBNF45119468", "bnf:FRBNF45119468"),
+    ("FRBNF45119468", "bnf:45119468"),
     ("(DE-101)1234", "sys:(DE-101)1234"),
 ])
 def test_system_numbers_name_their_catalogue(catalogued: str, identifier: str) -> None:
