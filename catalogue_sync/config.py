@@ -191,12 +191,16 @@ class NetworkConfig(_Strict):
         return url
 
 
-def describe_validation_error(path: Path, error: ValidationError) -> str:
-    """One line per problem, each naming the file, the library and the field."""
+def describe_validation_error(where: str, error: ValidationError, *, sep: str = ": ") -> str:
+    """One line per problem, each naming where it is: file, library and field.
+
+    ``sep`` joins ``where`` and the field: ": " after a file name, "." after a table path.
+    """
     lines = []
     for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"])
-        lines.append(f"{path}: {where}: {problem['msg']}")
+        field = ".".join(str(part) for part in problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}{sep}{field}: {message}" if field else f"{where}: {message}")
     return "\n".join(lines)
 
 
@@ -213,7 +217,7 @@ def load_network(path: Path) -> NetworkConfig:
     try:
         return NetworkConfig(path=path, **data)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(path, exc)) from exc
+        raise ConfigError(describe_validation_error(str(path), exc)) from exc
 
 
 NETWORK_TEMPLATE = '''\
@@ -278,7 +282,7 @@ def add_library(
     try:
         validated = LibraryConfig(**library)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(path, exc)) from exc
+        raise ConfigError(describe_validation_error(str(path), exc)) from exc
     if check is not None:
         check(validated)
     document = tomlkit.parse(path.read_text(encoding="utf-8"))

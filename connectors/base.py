@@ -8,7 +8,7 @@ from typing import ClassVar, Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from catalogue_sync.config import LibraryConfig
+from catalogue_sync.config import LibraryConfig, describe_validation_error
 from catalogue_sync.errors import ConfigError
 
 
@@ -37,11 +37,8 @@ class BaseConnector(Generic[OptionsT]):
         try:
             return cls.Options(**library.connector.options)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"libraries.{library.id}.connector.{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                for e in exc.errors()
-            )
-            raise ConfigError(problems) from exc
+            where = f"libraries.{library.id}.connector"
+            raise ConfigError(describe_validation_error(where, exc, sep=".")) from exc
 
     def secret(self, env_name: str | None) -> str | None:
         """Read a secret from the environment variable the network file names."""

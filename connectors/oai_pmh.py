@@ -34,6 +34,7 @@ from connectors.oai_records import OAI_NS, records_of
 
 log = logging.getLogger(__name__)
 
+CHECK_RETRIES = 1
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # huge_tree lifts lxml's 10 MB text-node limit: a page of large records is legitimate.
 XML_PARSER = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
@@ -117,11 +118,12 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
 
     # -- HTTP with retries -------------------------------------------------------------
 
-    async def _get(self, params: dict[str, str]) -> _Response:
+    async def _get(self, params: dict[str, str], retries: int | None = None) -> _Response:
         """One OAI request, retried on transient failures; OAI errors are left to callers."""
         opts = self.options
+        retries = opts.max_retries if retries is None else retries
         retry = _Retry("no attempt made")
-        for attempt in range(opts.max_retries + 1):
+        for attempt in range(retries + 1):
             if attempt:
                 await asyncio.sleep(self._delay(attempt, retry))
             try:
@@ -140,7 +142,7 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
             retry = outcome
         error = SourceProtocolError if retry.protocol else SourceUnavailable
         raise error(
-            f"gave up after {opts.max_retries + 1} attempts: {retry.problem}",
+            f"gave up after {retries + 1} attempt(s): {retry.problem}",
             library=self.library.id,
             url=opts.url,
         )
@@ -208,9 +210,9 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
 
     # -- verbs -------------------------------------------------------------------------
 
-    async def _verb(self, params: dict[str, str]) -> _Response:
+    async def _verb(self, params: dict[str, str], retries: int | None = None) -> _Response:
         """A request whose OAI errors are raised, except noRecordsMatch (``no_records``)."""
-        response = await self._get(params)
+        response = await self._get(params, retries)
         for code, message in response.errors():
             if code == "noRecordsMatch":
                 continue
@@ -219,9 +221,9 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
             raise self._fail(response, code, message)
         return response
 
-    async def identify(self) -> dict[str, str]:
+    async def identify(self, retries: int | None = None) -> dict[str, str]:
         """The repository's Identify answer as a flat dict."""
-        response = await self._verb({"verb": "Identify"})
+        response = await self._verb({"verb": "Identify"}, retries)
         node = response.xml.find(f"{OAI_NS}Identify")
         if node is None:
             raise self._fail(response, "badResponse", "Identify answer has no Identify element")
@@ -231,8 +233,9 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
             if isinstance(child.tag, str) and etree.QName(child).localname != "description"
         }
 
-    async def metadata_formats(self) -> list[str]:
-        response = await self._verb({"verb": "ListMetadataFormats"})
+    async def metadata_formats(self, retries: int | None = None) -> list[str]:
+        """The metadataPrefix of every format the repository offers."""
+        response = await self._verb({"verb": "ListMetadataFormats"}, retries)
         return [
             (el.text or "").strip()
             for el in response.xml.iter(f"{OAI_NS}metadataPrefix")
@@ -240,12 +243,13 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
 
     async def check(self) -> SourceInfo:
         """Identify, the formats offered and the first record of the configured list."""
-        summary = await self.identify()
-        formats = await self.metadata_formats()
+        # A sysadmin is waiting at the terminal: one retry, not a harvest's patience.
+        summary = await self.identify(CHECK_RETRIES)
+        formats = await self.metadata_formats(CHECK_RETRIES)
         sample = None
         if self.options.metadata_prefix in formats:
             params = self._list_params(since=None, granularity="seconds")
-            response = await self._verb(params)
+            response = await self._verb(params, CHECK_RETRIES)
             if not response.no_records:
                 sample = next(
                     (record for record in self._records(response) if not record.deleted), None

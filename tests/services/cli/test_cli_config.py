@@ -123,3 +123,23 @@ def test_quarantine_show_of_a_missing_entry(cli: Run) -> None:
 def test_connectors_lists_the_builtins(cli: Run) -> None:
     code, out, _ = cli("connectors")
     assert code == 0 and "oai-pmh" in out and "marc-file" in out
+
+
+def test_check_of_an_unreachable_library_fails_fast_with_its_url(
+        cli: Run, tmp_path: Path) -> None:
+    cli("init")
+    cli("library", "add", "bm", "--name", "BM", "--connector", "oai-pmh",
+        "--url", "http://127.0.0.1:9/oai", "--flavour", "marc21")
+    with (tmp_path / "network.toml").open("a") as network:
+        network.write("backoff = 0.01\n")  # lands in [libraries.bm.connector], the last table
+    code, _, err = cli("library", "check", "bm")
+    assert code == 1
+    assert "[bm] http://127.0.0.1:9/oai: gave up after 2 attempt(s)" in err
+
+
+def test_a_dump_needs_a_path_or_a_url(cli: Run) -> None:
+    cli("init")
+    code, _, err = cli("library", "add", "bdp", "--name", "BDP", "--connector", "marc-file",
+                       "--flavour", "marc21")
+    assert code == 2
+    assert "libraries.bdp.connector: give the dump's path or its url" in err
