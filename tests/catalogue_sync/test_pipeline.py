@@ -237,3 +237,16 @@ def test_an_empty_dump_deletes_nothing(sandbox: SandboxServer, store: Store,
     outcome = harvest(store, [lib])[library_id]
     assert not outcome.ok and "none of the" in (outcome.error or "")
     assert store.status([library_id])[0].records == live_and_deleted(sandbox, library_id)[0]
+
+
+def test_a_set_harvest_takes_only_that_set(sandbox: SandboxServer, store: Store) -> None:
+    library_id = first_id(sandbox)
+    records = list(sandbox.network.records(library_id))
+    set_spec = records[0].sets[0]
+    outcome = harvest(store, [library(sandbox, library_id, set=set_spec)])[library_id]
+    assert outcome.ok, outcome.error
+    in_set = [r for r in records if set_spec in r.sets]
+    assert 0 < len(in_set) < len(records)
+    status = store.status([library_id])[0]
+    assert status.records + status.deleted == len(in_set)
+    assert all(store.get_record(library_id, r.local_id) for r in in_set)
