@@ -22,7 +22,9 @@ class Connector(Protocol):
 
     snapshot: ClassVar[bool]
     """True when a full harvest returns the whole catalogue (a dump): records it does not
-    contain are then marked deleted. False for protocols that report deletions themselves."""
+    contain are then marked deleted. False for protocols that report deletions themselves.
+    A snapshot connector may also offer ``max_shrink`` (a float, default 0.2): the largest
+    share of the library's records one dump may delete before the pipeline refuses it."""
 
     def __init__(self, library: LibraryConfig, client: httpx.AsyncClient) -> None: ...
 

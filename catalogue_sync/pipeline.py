@@ -168,8 +168,7 @@ class Harvest:
         """Mark deleted what a complete dump no longer holds, unless the dump looks cut."""
         live = self.store.live_count(self.library.id)
         unseen = self.store.unseen_live_count(self.library.id, run_id)
-        max_shrink = float(getattr(getattr(self.connector, "options", None), "max_shrink",
-                                   DEFAULT_MAX_SHRINK))
+        max_shrink = float(getattr(self.connector, "max_shrink", DEFAULT_MAX_SHRINK))
         if live and unseen == live:
             raise DumpRefused(
                 f"the dump holds none of the {live} records in the store; "

@@ -95,6 +95,11 @@ class MarcFileConnector(BaseConnector[MarcFileOptions]):
     snapshot: ClassVar[bool] = True
 
     @property
+    def max_shrink(self) -> float:
+        """The largest share of the library's records a new dump may delete."""
+        return self.options.max_shrink
+
+    @property
     def source(self) -> str:
         """The dump's path or URL, as configured."""
         return self.options.path or self.options.url or ""

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from catalogue_sync.config import add_library, write_template
+from catalogue_sync.config import LibraryConfig, add_library, write_template
 from catalogue_sync.errors import ConfigError
 from catalogue_sync.models import Flavour, LibraryKind, SourceInfo
 from catalogue_sync.pipeline import prepare_page
@@ -113,7 +113,7 @@ def check(
     _show_sample(library, info)
 
 
-async def _check(library: Any) -> SourceInfo:
+async def _check(library: LibraryConfig) -> SourceInfo:
     async with user_agent_client() as client:
         return await registry.build(library, client).check()
 
@@ -126,7 +126,7 @@ def _show_summary(info: SourceInfo) -> None:
     console.print(table)
 
 
-def _show_sample(library: Any, info: SourceInfo) -> None:
+def _show_sample(library: LibraryConfig, info: SourceInfo) -> None:
     assert info.sample is not None
     good, problems = prepare_page(library, [info.sample])
     if problems:

@@ -169,14 +169,19 @@ async def test_transient_faults_are_retried(server: respx.Route,
     assert sum(len(page.records) for page in pages) == 3
 
 
-async def test_retry_after_is_honoured(server: respx.Route,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    slept: list[float] = []
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays the connector waits between retries, without waiting them."""
+    delays: list[float] = []
 
     async def sleep(seconds: float) -> None:
-        slept.append(seconds)
+        delays.append(seconds)
 
     monkeypatch.setattr("connectors.oai_pmh.asyncio.sleep", sleep)
+    return delays
+
+
+async def test_retry_after_is_honoured(server: respx.Route, slept: list[float]) -> None:
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
     answers = iter([httpx.Response(503, headers={"Retry-After": "7"}),
                     httpx.Response(429, headers={"Retry-After": later})])
@@ -188,13 +193,7 @@ async def test_retry_after_is_honoured(server: respx.Route,
 
 
 async def test_backoff_doubles_between_retries(server: respx.Route,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    monkeypatch.setattr("connectors.oai_pmh.asyncio.sleep", sleep)
+                                               slept: list[float]) -> None:
     server.side_effect = koha(lambda request: httpx.Response(500))
     with pytest.raises(SourceUnavailable):
         await harvest(backoff=2.0, max_retries=3)
