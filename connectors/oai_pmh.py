@@ -1,6 +1,6 @@
 """The OAI-PMH 2.0 connector: incremental, resumable harvesting of MARCXML records.
 
-Sickle's response and header model is used over an injected ``httpx.AsyncClient``, because
+Sickle's response model is used over an injected ``httpx.AsyncClient``, because
 Sickle alone retries nothing but 503, truncates responses over about 10 MB (lxml's default
 limit) and raises on noRecordsMatch. Here:
 

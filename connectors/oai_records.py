@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
 from lxml import etree
-from sickle.models import Header
 
 from catalogue_sync.models import RawFormat, RawRecord
 
 OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
 # The oai-identifier scheme: oai:<repositoryIdentifier>:<local-identifier>.
 OAI_IDENTIFIER = re.compile(r"^oai:[A-Za-z][A-Za-z0-9.-]*:(.+)$")
-METADATA = re.compile(rb"<(?:[\w.-]+:)?metadata\b[^>]*>\s*(.*?)\s*</(?:[\w.-]+:)?metadata\s*>",
-                      re.DOTALL)
+METADATA_OPEN = re.compile(rb"<(?:[\w.-]+:)?metadata\b[^>]*>")
+METADATA_CLOSE = re.compile(rb"</(?:[\w.-]+:)?metadata\s*>")
 ROOT_PREFIX = re.compile(rb"^<([\w.-]+):")
+SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 def records_of(root: Any, data: bytes, origin: str) -> Iterator[RawRecord]:
@@ -32,30 +33,55 @@ def records_of(root: Any, data: bytes, origin: str) -> Iterator[RawRecord]:
     nodes = list(root.iterfind(f".//{OAI_NS}record"))
     slices = _metadata_slices(root, data, nodes)
     for node, raw in zip(nodes, slices, strict=True):
-        header = Header(node.find(f"{OAI_NS}header"))
-        local_id = local_identifier(header.identifier)
-        datestamp = datestamp_of(header.datestamp)
-        if header.deleted:
+        header = node.find(f"{OAI_NS}header")
+        local_id = local_identifier(_text(header, "identifier"))
+        datestamp = datestamp_of(_text(header, "datestamp"))
+        if header.get("status") == "deleted":
             yield RawRecord(local_id, datestamp, True, b"", RawFormat.MARCXML, origin)
         else:
             # A record without metadata is passed on empty: the pipeline quarantines it.
             yield RawRecord(local_id, datestamp, False, raw, RawFormat.MARCXML, origin)
 
 
+def _text(header: Any, name: str) -> str | None:
+    """The text of the header's first ``name`` element (None if absent), as Sickle reads it."""
+    element = header.find(f"{OAI_NS}{name}")
+    return None if element is None else element.text
+
+
 def _metadata_slices(root: Any, data: bytes, nodes: list[Any]) -> list[bytes]:
-    serialized = [_serialized(node) for node in nodes]
     encoding = (root.getroottree().docinfo.encoding or "UTF-8").upper()
     if encoding not in ("UTF-8", "UTF8"):
-        return serialized
-    spans = [match.group(1) for match in METADATA.finditer(data)]
+        return [_serialized(node) for node in nodes]
+    spans = _metadata_spans(data)
     with_metadata = [i for i, node in enumerate(nodes) if node.find(f"{OAI_NS}metadata")
                      is not None]
     if len(spans) != len(with_metadata):
-        return serialized  # an unusual layout: trust the parser, not the scan
+        # An unusual layout: trust the parser, not the scan.
+        return [_serialized(node) for node in nodes]
+    # Records without metadata stay empty; only a slice that cannot stand alone is
+    # serialized (serializing every record cost a sixth of a page's reading).
+    slices = [b""] * len(nodes)
     for index, span in zip(with_metadata, spans, strict=True):
-        if _stands_alone(span):
-            serialized[index] = span
-    return serialized
+        slices[index] = span if _stands_alone(span) else _serialized(nodes[index])
+    return slices
+
+
+def _metadata_spans(data: bytes) -> list[bytes]:
+    """What lies between each ``<metadata>`` and the next ``</metadata>``, stripped.
+
+    Two searches per record rather than one pattern with a lazy ``(.*?)``, which tried the
+    closing tag at every byte of the record and cost seven times as much.
+    """
+    spans = []
+    position = 0
+    while (opening := METADATA_OPEN.search(data, position)) is not None:
+        closing = METADATA_CLOSE.search(data, opening.end())
+        if closing is None:
+            break
+        spans.append(data[opening.end() : closing.start()].strip())
+        position = closing.end()
+    return spans
 
 
 def _serialized(node: Any) -> bytes:
@@ -91,6 +117,10 @@ def datestamp_of(value: str | None) -> datetime | None:
     """An OAI datestamp (day or second granularity) as an aware UTC datetime."""
     if not value:
         return None
+    if SECONDS.fullmatch(value):
+        # The usual shape, read without strptime's cost (a tenth of a record's reading).
+        with suppress(ValueError):
+            return datetime.fromisoformat(value)
     for pattern in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
         try:
             return datetime.strptime(value.strip(), pattern).replace(tzinfo=UTC)

@@ -1,0 +1,83 @@
+"""Reading records out of ListRecords answers: the stored bytes, ids and datestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from lxml import etree
+
+from catalogue_sync.marc.read import record_from_marcxml_bytes
+from connectors.oai_records import datestamp_of, records_of
+
+MARC_NS = "http://www.loc.gov/MARC21/slim"
+RECORD = (
+    '<record xmlns="http://www.loc.gov/MARC21/slim"><leader>00000nam a2200000 a 4500</leader>'
+    '<controlfield tag="001">{id}</controlfield></record>'
+)
+
+
+def answer(*records: str, declaration: str = "", envelope_ns: str = "") -> bytes:
+    return (
+        f'{declaration}<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"{envelope_ns}>'
+        "<responseDate>2026-11-20T08:00:01Z</responseDate><ListRecords>"
+        + "".join(records) + "</ListRecords></OAI-PMH>"
+    ).encode("utf-8" if not declaration else "iso-8859-1")
+
+
+def record(local_id: str, metadata: str | None, *, status: str = "",
+           datestamp: str = "2026-10-02T14:31:07Z") -> str:
+    body = "" if metadata is None else f"<metadata>\n  {metadata}\n</metadata>"
+    return (f"<record><header{status}><identifier>oai:koha.example.org:{local_id}</identifier>"
+            f"<datestamp>{datestamp}</datestamp></header>{body}</record>")
+
+
+def read(data: bytes) -> list[tuple[str | None, bool, bytes]]:
+    root = etree.fromstring(data)
+    return [(r.local_id, r.deleted, r.data) for r in records_of(root, data, "test")]
+
+
+def test_metadata_is_kept_byte_for_byte_and_deletions_have_none() -> None:
+    first, third = RECORD.format(id="101"), RECORD.format(id="103")
+    data = answer(record("101", first), record("102", None, status=' status="deleted"'),
+                  record("103", third))
+    assert read(data) == [("101", False, first.encode()), ("102", True, b""),
+                          ("103", False, third.encode())]
+
+
+def test_a_record_whose_prefix_is_declared_on_the_envelope_is_serialized_to_stand_alone() -> None:
+    prefixed = ('<marc:record><marc:leader>00000nam a2200000 a 4500</marc:leader>'
+                '<marc:controlfield tag="001">7</marc:controlfield></marc:record>')
+    own = RECORD.format(id="8")
+    data = answer(record("7", prefixed), record("8", own),
+                  envelope_ns=f' xmlns:marc="{MARC_NS}"')
+    (_, _, serialized), (_, _, kept) = [(i, d, raw) for i, d, raw in read(data)]
+    assert kept == own.encode()
+    assert serialized != prefixed.encode()
+    assert record_from_marcxml_bytes(serialized)["001"].data == "7"
+
+
+def test_a_record_without_metadata_is_passed_on_empty() -> None:
+    data = answer(record("101", RECORD.format(id="101")), record("102", None))
+    assert [raw for _, _, raw in read(data)][1] == b""
+
+
+def test_an_answer_not_in_utf8_is_serialized_as_utf8() -> None:
+    data = answer(record("101", RECORD.format(id="Éloïse")),
+                  declaration='<?xml version="1.0" encoding="ISO-8859-1"?>')
+    (_, _, raw), = read(data)
+    assert record_from_marcxml_bytes(raw)["001"].data == "Éloïse"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2026-10-02T14:31:07Z", datetime(2026, 10, 2, 14, 31, 7, tzinfo=UTC)),
+    (" 2026-10-02T14:31:07Z\n", datetime(2026, 10, 2, 14, 31, 7, tzinfo=UTC)),
+    ("2026-10-02", datetime(2026, 10, 2, tzinfo=UTC)),
+    ("2026-10-32T14:31:07Z", None),
+    ("2026-W40-5T14:31:07Z", None),
+    ("2026-10-02T14:31:07+02:00", None),
+    ("", None),
+])
+def test_datestamps_of_both_granularities_are_read_and_others_refused(
+        value: str, expected: datetime | None) -> None:
+    assert datestamp_of(value) == expected
