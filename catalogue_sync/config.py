@@ -153,12 +153,43 @@ class StorageConfig(_Strict):
     url: str = DEFAULT_DATABASE
 
 
+BLOCKLIST_ENTRY = re.compile(r"^[A-Za-z0-9-]+:.+$")
+
+
+class MergeConfig(_Strict):
+    """``[merge]``: how member records are merged into the union catalogue.
+
+    Changing any of these makes the next merge rebuild everything (``merge run --full``).
+    """
+
+    same_library: bool = False
+    """Merge two records of the same library (off: a library's duplicates stay apart)."""
+    page_tolerance: float = Field(default=0.1, ge=0, le=1)
+    """How far page counts may differ (a fraction of the larger) and still be one edition."""
+    year_tolerance: int = Field(default=1, ge=0, le=10)
+    """How many years publication dates may differ and still be one edition."""
+    blocklist: list[str] = Field(default_factory=list)
+    """Identifiers known to be wrong in catalogues (e.g. "isbn:9782070360024"), never matched."""
+    library_priority: list[str] = Field(default_factory=list)
+    """Library ids whose record is preferred for display, best first, when equally complete."""
+
+    @field_validator("blocklist")
+    @classmethod
+    def _blocklist_entries(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not BLOCKLIST_ENTRY.match(entry):
+                raise ValueError(f"a blocklist entry is 'scheme:value' (isbn:978...), "
+                                 f"not {entry!r}")
+        return value
+
+
 class NetworkConfig(_Strict):
     """The whole network file."""
 
     path: Path = Path("network.toml")
     network: NetworkInfo = Field(default_factory=NetworkInfo)
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    merge: MergeConfig = Field(default_factory=MergeConfig)
     libraries: dict[str, LibraryConfig] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -170,6 +201,14 @@ class NetworkConfig(_Strict):
                 for key, value in data["libraries"].items()
             }
         return data
+
+    @model_validator(mode="after")
+    def _priority_names_libraries(self) -> NetworkConfig:
+        unknown = [lib for lib in self.merge.library_priority if lib not in self.libraries]
+        if unknown:
+            raise ValueError(f"merge.library_priority names unknown libraries: "
+                             f"{', '.join(unknown)}")
+        return self
 
     def library(self, library_id: str) -> LibraryConfig:
         try:
@@ -233,6 +272,14 @@ name = "{name}"
 # SQLite file (relative to this file) by default; PostgreSQL with
 # url = "postgresql+psycopg://user@host/dbname" or the CATALOGUE_SYNC_DATABASE_URL variable.
 url = "{database}"
+
+# [merge]                     # how the union catalogue merges member records
+# same_library = false        # merge two records of one library (off by default)
+# page_tolerance = 0.1        # page counts within 10% can be the same edition
+# year_tolerance = 1          # publication years within 1 can be the same edition
+# blocklist = ["isbn:9782070360024"]   # identifiers wrongly shared by catalogues
+# library_priority = ["poitiers-fm"]   # whose record is shown first, best first
+# Changing [merge] makes the next merge rebuild everything.
 
 # One table per member library, for example:
 #

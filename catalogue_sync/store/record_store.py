@@ -67,6 +67,13 @@ class Store:
             with connection.begin():
                 yield connection
 
+    @contextmanager
+    def transaction(self, doing: str, *, writes: bool = False) -> Iterator[sa.Connection]:
+        """One transaction for the steps built on the store (the merge); ``doing`` names it
+        in errors. ``writes=True`` takes SQLite's write lock at once, for read-then-write."""
+        with self._transaction(doing, writes=writes) as connection:
+            yield connection
+
     def create_schema(self) -> None:
         """Create the tables that are missing; safe to call on every start."""
         with self._transaction("creating the schema", writes=True) as connection:

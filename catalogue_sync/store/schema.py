@@ -126,6 +126,75 @@ quarantine = sa.Table(
 )
 
 
+# The union catalogue (catalogue_sync/merge/): what each source record looks like to the
+# matcher, which merged record holds it and why, the merged records and librarians' fixes.
+
+match_profiles = sa.Table(
+    "match_profiles",
+    metadata,
+    sa.Column("library", sa.String(64), primary_key=True),
+    sa.Column("local_id", sa.Text, primary_key=True),
+    sa.Column("profile", Json, nullable=False),  # the match keys, as explain shows them
+    sa.Column("work", sa.Text, nullable=False),
+)
+
+match_keys = sa.Table(
+    "match_keys",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("library", sa.String(64), primary_key=True),
+    sa.Column("local_id", sa.Text, primary_key=True),
+    sa.Index("ix_match_keys_record", "library", "local_id"),
+)
+
+cluster_members = sa.Table(
+    "cluster_members",
+    metadata,
+    sa.Column("library", sa.String(64), primary_key=True),
+    sa.Column("local_id", sa.Text, primary_key=True),
+    sa.Column("merged_id", sa.String(40), nullable=False),
+    # The connected component of the match graph the record is in (its first member), which
+    # may hold several merged records where the rules' evidence conflicts.
+    sa.Column("component", sa.Text, nullable=False),
+    # The edge that joined this record to its cluster: the rule, why, and to which member.
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("linked_library", sa.String(64)),
+    sa.Column("linked_record", sa.Text),
+    sa.Index("ix_cluster_members_merged_id", "merged_id"),
+    sa.Index("ix_cluster_members_component", "component"),
+)
+
+merged_records = sa.Table(
+    "merged_records",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("work", sa.Text, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False),
+    sa.Column("replaced_by", sa.String(40)),  # where a vanished merged record's links go
+    sa.Column("display", Json),
+    sa.Column("member_count", sa.Integer, nullable=False),
+    sa.Column("change_seq", sa.BigInteger, nullable=False),  # for the search index and OAI
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_merged_records_work", "work"),
+    sa.Index("ix_merged_records_change_seq", "change_seq", unique=True),
+)
+
+merge_corrections = sa.Table(
+    "merge_corrections",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(8), nullable=False),  # "split" or "join"
+    sa.Column("library", sa.String(64), nullable=False),
+    sa.Column("local_id", sa.Text, nullable=False),
+    sa.Column("other_library", sa.String(64)),
+    sa.Column("other_local_id", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_merge_corrections_record", "library", "local_id"),
+    sa.Index("ix_merge_corrections_other", "other_library", "other_local_id"),
+)
+
+
 def create_all(connection: sa.Connection) -> None:
     """Create missing tables and the change counter; leaves existing ones alone."""
     metadata.create_all(connection, checkfirst=True)

@@ -1,0 +1,253 @@
+"""Merging one region: records that changed, and every cluster they touch or may join.
+
+Clusters come from the connected components of the match graph (see ``graph``). When some
+records change, only components containing a changed record, or a record a changed record
+now matches, can change; every other component, and its clusters, is untouched. The region
+is therefore:
+
+    the changed records
+    + the records they now match (candidates sharing a blocking key; ``decide`` says merge)
+      and the records a librarian joined them to
+    + every member of the old components of all of those.
+
+Components are recomputed inside the region only, then split where members conflict.
+Because the region is a union of whole old components plus the changed records, no new
+component can cross its border, so the result is the same as recomputing everything: a full
+rebuild equals the sum of incremental runs.
+
+A record with a ``split`` correction gets no automatic edge, only its ``join`` edges.
+Records without a profile (deleted, or not merged yet during a full rebuild) are not nodes:
+they leave whatever cluster they were in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from catalogue_sync.merge.display import best_member, display_record
+from catalogue_sync.merge.graph import Edge, components, group_edges, refine, spanning_tree
+from catalogue_sync.merge.identity import assign_ids
+from catalogue_sync.merge.keys import MatchKeys, blocking_keys, match_keys
+from catalogue_sync.merge.profiles import from_json, to_json
+from catalogue_sync.merge.rules import Decision, decide
+from catalogue_sync.merge.settings import MergeSettings
+from catalogue_sync.merge.writer import RegionOutcome, RegionPlan, RegionWriter
+from catalogue_sync.models import NormalizedRecord
+from catalogue_sync.store import clusters as stored
+from catalogue_sync.store import matching
+from catalogue_sync.store.clusters import Correction
+from catalogue_sync.store.matching import ProfileRow, RecordKey, SourceState
+
+log = logging.getLogger(__name__)
+
+HARD_VETOES = frozenset({"veto:same-library", "veto:format", "veto:isbn-conflict",
+                         "veto:id-conflict", "veto:title"})
+"""Verdicts that say two records differ (not merely that evidence is missing): two such
+records never share a cluster through a third one, unless a librarian joined them."""
+
+
+class Region:
+    """One pass of the merge, inside one transaction, over the records given and their reach.
+
+    The object caches what it reads (profiles, keys, decisions) for the pass; it is used once.
+    """
+
+    def __init__(self, connection: sa.Connection, settings: MergeSettings, now: datetime,
+                 logged_keys: set[str] | None = None) -> None:
+        self.connection = connection
+        self.settings = settings
+        self.now = now
+        self.profiles: dict[RecordKey, MatchKeys] = {}
+        self.sources: dict[RecordKey, NormalizedRecord] = {}
+        self.keymap: dict[str, list[RecordKey]] = {}
+        self.capped: set[str] = set()
+        self.logged_keys = logged_keys if logged_keys is not None else set()
+        self.decisions: dict[tuple[RecordKey, RecordKey], Decision] = {}
+        self.splits: set[RecordKey] = set()
+        self.joins: dict[RecordKey, list[tuple[RecordKey, Correction]]] = defaultdict(list)
+        self._corrections_read: set[RecordKey] = set()
+
+    def run(self, changed: Sequence[SourceState]) -> RegionOutcome:
+        """Bring the clusters up to date with ``changed`` (deleted records included)."""
+        seeds = self._update_profiles(changed)
+        reached = self._neighbours(seeds)
+        old = self._old_components(seeds | reached | {state.key for state in changed})
+        nodes = self._nodes(seeds | reached | set(old))
+        self._read_corrections(nodes)
+        edges = self._edges(nodes)
+        found, labels = self._clusters(nodes, edges)
+        old_ids = {key: merged_id for key, (merged_id, _) in old.items()}
+        assignment = assign_ids(found, old_ids, self._taken)
+        return self._write(RegionPlan(found, labels, assignment, old, edges),
+                           {state.key for state in changed})
+
+    # Profiles, keys, corrections
+
+    def _update_profiles(self, changed: Sequence[SourceState]) -> set[RecordKey]:
+        """Store the profiles of the live records, drop the deleted ones'; the live keys."""
+        rows = []
+        for state in changed:
+            if state.deleted:
+                continue
+            keys = match_keys(state.library, state.normalized, self.settings.blocklist)
+            self.profiles[state.key] = keys
+            self.sources[state.key] = state.normalized
+            rows.append(ProfileRow(state.library, state.local_id, to_json(keys), keys.work,
+                                   blocking_keys(keys)))
+        matching.save_profiles(self.connection, rows)
+        matching.drop_profiles(self.connection, [s.key for s in changed if s.deleted])
+        return {state.key for state in changed if not state.deleted}
+
+    def _load_profiles(self, keys: Iterable[RecordKey]) -> None:
+        missing = [key for key in keys if key not in self.profiles]
+        for key, data in matching.load_profiles(self.connection, missing).items():
+            self.profiles[key] = from_json(data)
+
+    def _look_up(self, records: Iterable[RecordKey]) -> None:
+        """Fetch the members of the records' blocking keys, leaving out over-shared keys."""
+        wanted = {key for record in records for key in blocking_keys(self.profiles[record])}
+        wanted -= self.keymap.keys() | self.capped
+        counts = matching.key_counts(self.connection, wanted)
+        for key, count in counts.items():
+            if count > self.settings.key_cap:
+                self.capped.add(key)
+                self._log_capped(key, count)
+        usable = [key for key in wanted if key not in self.capped]
+        members = matching.key_members(self.connection, usable)
+        self.keymap.update({key: members.get(key, []) for key in usable})
+
+    def _log_capped(self, key: str, count: int) -> None:
+        if key not in self.logged_keys:
+            self.logged_keys.add(key)
+            log.warning("a key shared by %d records is not used to find duplicates; if it is "
+                        "a wrong number, add it to [merge] blocklist", count,
+                        extra={"key": key, "records": count})
+
+    def _candidates(self, record: RecordKey) -> set[RecordKey]:
+        found: set[RecordKey] = set()
+        for key in blocking_keys(self.profiles[record]):
+            found.update(self.keymap.get(key, ()))
+        found.discard(record)
+        return found
+
+    def _read_corrections(self, records: Iterable[RecordKey]) -> None:
+        wanted = set(records) - self._corrections_read
+        self._corrections_read |= wanted
+        for correction in stored.corrections_touching(self.connection, wanted):
+            one = (correction.library, correction.local_id)
+            if correction.kind == "split":
+                self.splits.add(one)
+                continue
+            other = (correction.other_library or "", correction.other_local_id or "")
+            if all(other != seen for seen, _ in self.joins[one]):
+                self.joins[one].append((other, correction))
+                self.joins[other].append((one, correction))
+
+    # The region and its graph
+
+    def _decide(self, a: RecordKey, b: RecordKey) -> Decision:
+        pair = (a, b) if a < b else (b, a)
+        decision = self.decisions.get(pair)
+        if decision is None:
+            first, second = self.profiles[pair[0]], self.profiles[pair[1]]
+            decision = decide(first, second, self.settings.match)
+            self.decisions[pair] = decision
+        return decision
+
+    def _matches(self, a: RecordKey, b: RecordKey) -> bool:
+        """An automatic edge: neither record is split off, and the rules merge them."""
+        return a not in self.splits and b not in self.splits and self._decide(a, b).merge
+
+    def _neighbours(self, seeds: set[RecordKey]) -> set[RecordKey]:
+        """Records the changed ones now match or are joined to (live, with a profile)."""
+        self._look_up(seeds)
+        candidates = {seed: self._candidates(seed) for seed in seeds}
+        everyone = set().union(*candidates.values()) if candidates else set()
+        self._load_profiles(everyone)
+        self._read_corrections(seeds | everyone)
+        reached = {other for seed, found in candidates.items() for other in found
+                   if other in self.profiles and self._matches(seed, other)}
+        for seed in seeds:
+            partners = [other for other, _ in self.joins.get(seed, [])]
+            self._load_profiles(partners)
+            reached.update(other for other in partners if other in self.profiles)
+        return reached - seeds
+
+    def _old_components(self, records: set[RecordKey]) -> dict[RecordKey, tuple[str, str]]:
+        """(merged id, component) of every member of the components these records were in."""
+        return stored.component_members(self.connection, records)
+
+    def _nodes(self, records: set[RecordKey]) -> set[RecordKey]:
+        """The records of the region that are in the graph: those with a profile."""
+        self._load_profiles(records)
+        return {record for record in records if record in self.profiles}
+
+    def _edges(self, nodes: set[RecordKey]) -> list[Edge]:
+        """Every edge between two nodes: the rules' merges and the librarians' joins."""
+        self._look_up(nodes)
+        edges = []
+        for record in sorted(nodes):
+            for other in sorted(self._candidates(record)):
+                if other > record and other in nodes and self._matches(record, other):
+                    decision = self._decide(record, other)
+                    edges.append(Edge(record, other, decision.rule, decision.reason))
+        for record in sorted(nodes):
+            for other, correction in self.joins.get(record, []):
+                if other > record and other in nodes:
+                    edges.append(Edge(record, other, "join", _joined(correction)))
+        return edges
+
+    def _clusters(self, nodes: set[RecordKey], edges: list[Edge]
+                  ) -> tuple[list[list[RecordKey]], list[str]]:
+        """The clusters, biggest first, and the component (its first record) of each."""
+        found: list[tuple[list[RecordKey], str]] = []
+        for component, inside in group_edges(components(nodes, edges), edges):
+            label = f"{component[0][0]}:{component[0][1]}"
+            found += [(cluster, label) for cluster in refine(component, inside, self._conflict)]
+        found.sort(key=lambda pair: (-len(pair[0]), pair[0][0]))
+        return [cluster for cluster, _ in found], [label for _, label in found]
+
+    def _conflict(self, a: RecordKey, b: RecordKey) -> bool:
+        decision = self._decide(a, b)
+        return not decision.merge and decision.rule in HARD_VETOES
+
+    def _taken(self, merged_ids: Iterable[str]) -> set[str]:
+        rows = stored.read_merged(self.connection, merged_ids)
+        return {merged_id for merged_id, row in rows.items() if not row.deleted}
+
+    # Writing
+
+    def _write(self, plan: RegionPlan, changed: set[RecordKey]) -> RegionOutcome:
+        """Write the clusters that changed and retire the ids no cluster kept."""
+        redo = plan.changed_clusters(changed)
+        self._load_sources([key for number in redo for key in plan.clusters[number]])
+        old_ids = {merged_id for merged_id, _ in plan.old.values()}
+        writer = RegionWriter(self.connection, self.now, stored.read_merged(
+            self.connection, old_ids | set(plan.assignment.ids)))
+        edges = plan.edges_by_cluster()
+        for number in redo:
+            members = plan.clusters[number]
+            records = {key: self.sources[key] for key in members}
+            best = best_member(records, self.settings.library_priority)
+            writer.cluster(plan.assignment.ids[number], plan.labels[number], members,
+                           links=spanning_tree(best, members, edges[number]),
+                           work=self.profiles[best].work,
+                           display=display_record(records, best))
+        for merged_id, replaced_by in plan.assignment.tombstones.items():
+            writer.tombstone(merged_id, replaced_by)
+        return writer.commit(plan.removed(redo, changed))
+
+    def _load_sources(self, keys: list[RecordKey]) -> None:
+        missing = [key for key in keys if key not in self.sources]
+        for key, state in matching.read_sources(self.connection, missing).items():
+            self.sources[key] = state.normalized
+
+
+def _joined(correction: Correction) -> str:
+    when = correction.created_at.date().isoformat()
+    return f"joined by a librarian on {when} (correction {correction.id})"
