@@ -76,7 +76,7 @@ def merge(store: Store, config: NetworkConfig | MergeConfig | MergeSettings, *,
                                            "watermark": changes[-1].change_seq})
     summary.seconds = time.monotonic() - started
     log.info("merge finished", extra={"full": summary.full, "records": summary.records,
-                                      "created": summary.created, "changed": summary.changed,
+                                      "new": summary.created, "changed": summary.changed,
                                       "deleted": summary.deleted,
                                       "seconds": round(summary.seconds, 2)})
     return summary

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 HARD_VETOES = frozenset({"veto:same-library", "veto:format", "veto:isbn-conflict",
                          "veto:id-conflict", "veto:title"})
 """Verdicts that say two records differ (not merely that evidence is missing): two such
-records never share a cluster through a third one, unless a librarian joined them."""
+records never share a cluster through a third one, unless a librarian joined one of them."""
 
 
 class Region:
@@ -213,6 +213,10 @@ class Region:
         return [cluster for cluster, _ in found], [label for _, label in found]
 
     def _conflict(self, a: RecordKey, b: RecordKey) -> bool:
+        """Do the rules say these two differ? Not asked of records a librarian joined: the
+        librarian vouched for them, so joining A to B brings in B's whole cluster."""
+        if self.joins.get(a) or self.joins.get(b):
+            return False
         decision = self._decide(a, b)
         return not decision.merge and decision.rule in HARD_VETOES
 

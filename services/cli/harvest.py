@@ -11,14 +11,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from catalogue_sync.config import LibraryConfig, NetworkConfig
+from catalogue_sync.errors import CatalogueError
+from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.pipeline import LibraryOutcome, Observer, harvest_libraries
 from catalogue_sync.store import Store
 from connectors import registry
 from services.cli.context import Context
+from services.cli.merge import show_summary
 from services.cli.output import (
     BarObserver,
     LogObserver,
     console,
+    errors,
     progress_bars,
     user_agent_client,
 )
@@ -33,16 +37,31 @@ def harvest(
         "--full", help="Harvest everything again instead of what changed.")] = False,
     concurrency: Annotated[int, typer.Option(min=1, max=32,
                                              help="Libraries harvested at once.")] = 4,
+    no_merge: Annotated[bool, typer.Option(
+        "--no-merge", help="Do not merge what changed into the union catalogue.")] = False,
 ) -> None:
-    """Harvest incrementally (or --full); exit status 1 if any library failed."""
+    """Harvest incrementally (or --full), then merge what changed; exit status 1 if any
+    library or the merge failed."""
     context: Context = ctx.obj
     network = context.network()
     libraries = _selected(network, library_ids or [])
     with context.store(network) as store:
         outcomes = _run(store, libraries, full, concurrency)
-    _summary(outcomes)
-    if not all(outcome.ok for outcome in outcomes):
+        _summary(outcomes)
+        # What the libraries that did succeed brought in is merged even if another failed.
+        merged = no_merge or _merge(store, network)
+    if not all(outcome.ok for outcome in outcomes) or not merged:
         raise typer.Exit(1)
+
+
+def _merge(store: Store, network: NetworkConfig) -> bool:
+    """Merge what changed; a failure is reported (the harvest itself is kept)."""
+    try:
+        show_summary(merge(store, network))
+    except CatalogueError as exc:
+        errors.print(f"[red]merge failed:[/red] {escape(str(exc))}", highlight=False)
+        return False
+    return True
 
 
 def _selected(network: NetworkConfig, ids: list[str]) -> list[LibraryConfig]:

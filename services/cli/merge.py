@@ -1,0 +1,179 @@
+"""``merge run/split/join/explain`` and ``export clusters``: the union catalogue.
+
+Records are named ``LIBRARY:LOCAL_ID`` (the library's id in network.toml, then the record's
+id in its ILS); merged records by their id (``m`` and twelve hex digits).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from catalogue_sync.config import NetworkConfig
+from catalogue_sync.errors import CatalogueError
+from catalogue_sync.merge.catalogue import (
+    Explanation,
+    MergeSummary,
+    clusters,
+    explain,
+    join,
+    merge,
+    merged_for,
+    split,
+)
+from catalogue_sync.store import Store
+from services.cli.context import Context
+from services.cli.output import console
+
+merge_app = typer.Typer(help="The union catalogue: merge member records, correct and explain.",
+                        no_args_is_help=True)
+export_app = typer.Typer(help="Export the union catalogue.", no_args_is_help=True)
+
+RecordArgument = Annotated[str, typer.Argument(
+    metavar="LIBRARY:ID", help="A source record: library id, a colon, its local id.")]
+
+
+@merge_app.command("run")
+def run(
+    ctx: typer.Context,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Merge every record again instead of what changed.")] = False,
+) -> None:
+    """Merge what was harvested since the last merge into the union catalogue."""
+    context: Context = ctx.obj
+    network = context.network()
+    with context.store(network) as store:
+        summary = merge(store, network, full=full)
+    show_summary(summary)
+
+
+@merge_app.command("split")
+def split_record(ctx: typer.Context, record: RecordArgument) -> None:
+    """Take a record out of its merged record, for this and every later merge."""
+    context: Context = ctx.obj
+    network = context.network()
+    library, local_id = parse_record(network, record)
+    with context.store(network) as store:
+        merged = split(store, library, local_id, config=network)
+    where = f" (merged record {merged.id})" if merged else ""
+    console.print(f"{escape(record)} now stands alone{where}; every later merge keeps it so.")
+
+
+@merge_app.command("join")
+def join_records(ctx: typer.Context, first: RecordArgument, second: RecordArgument) -> None:
+    """Put two records in one merged record, for this and every later merge."""
+    context: Context = ctx.obj
+    network = context.network()
+    one, other = parse_record(network, first), parse_record(network, second)
+    with context.store(network) as store:
+        merged = join(store, one, other, config=network)
+    where = f"merged record {merged.id}" if merged else "one merged record"
+    console.print(f"{escape(first)} and {escape(second)} are now in {where}; "
+                  "every later merge keeps them together.")
+
+
+@merge_app.command("explain")
+def explain_record(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(
+        metavar="ID", help="A merged record's id, or LIBRARY:ID for a source record's.")],
+) -> None:
+    """Show a merged record's members, their match keys and the rule that joined each."""
+    context: Context = ctx.obj
+    network = context.network()
+    with context.store(network) as store:
+        explanation = explain(store, _merged_id(store, network, target))
+    show_explanation(explanation)
+
+
+@export_app.command("clusters")
+def export_clusters(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="One JSON object a line: id, work, members (library, record).")] = False,
+) -> None:
+    """Every merged record's members, for audits and external evaluation."""
+    context: Context = ctx.obj
+    network = context.network()
+    with context.store(network) as store:
+        if as_json:
+            for row in clusters(store):
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            return
+        table = Table("merged record", "work", "members", title="Merged records")
+        for row in clusters(store):
+            members = ", ".join(f"{m['library']}:{m['record']}" for m in row["members"])
+            table.add_row(row["id"], escape(row["work"]), escape(members))
+        console.print(table)
+
+
+def parse_record(network: NetworkConfig, text: str) -> tuple[str, str]:
+    """``LIBRARY:ID`` as (library, local id); the library must be one of the network's."""
+    library, colon, local_id = text.partition(":")
+    if not colon or not library or not local_id:
+        raise typer.BadParameter(f"{text!r}: name a record as LIBRARY:ID, e.g. "
+                                 "mediatheque-fm:1234")
+    network.library(library)  # an unknown library is a configuration error, with the list
+    return library, local_id
+
+
+def _merged_id(store: Store, network: NetworkConfig, target: str) -> str:
+    if ":" not in target:
+        return target
+    library, local_id = parse_record(network, target)
+    merged = merged_for(store, library, local_id)
+    if merged is None:
+        raise CatalogueError(f"record {target} is in no merged record: it is deleted, "
+                             "unknown, or not merged yet (catalogue-sync merge run)")
+    return merged.id
+
+
+def show_summary(summary: MergeSummary) -> None:
+    """The merge's counts as a table."""
+    table = Table("mode", "records", "created", "changed", "deleted", "seconds",
+                  title="Merge summary")
+    table.add_row("full" if summary.full else "incremental", str(summary.records),
+                  str(summary.created), str(summary.changed), str(summary.deleted),
+                  f"{summary.seconds:.1f}")
+    console.print(table)
+
+
+def show_explanation(explanation: Explanation) -> None:
+    """Members and rules, then the keys the rules compared, then corrections."""
+    merged = explanation.merged
+    if merged.deleted:
+        went = (f"its records are now in [bold]{explanation.redirect}[/bold]"
+                if explanation.redirect else "all its records were withdrawn")
+        console.print(f"Merged record [bold]{merged.id}[/bold] no longer exists: {went}.")
+        return
+    title = (merged.display or {}).get("title") or "?"
+    console.print(f"[bold]{merged.id}[/bold] {escape(str(title))} — work "
+                  f"{escape(merged.work)}, {merged.member_count} record(s)")
+    members = Table("record", "title", "authors", "year", "format", "rule", "reason",
+                    "matched", title="Members")
+    keys = Table("record", "isbns", "issns", "ids", "title key", "author key", "year",
+                 "pages", title="Match keys")
+    for member in explanation.members:
+        name = f"{member.library}:{member.record}"
+        linked = f"{member.linked[0]}:{member.linked[1]}" if member.linked else ""
+        members.add_row(escape(name), escape(member.title or ""),
+                        escape("; ".join(member.authors)), str(member.year or ""),
+                        member.format, member.rule, escape(member.reason), escape(linked))
+        k = member.keys
+        keys.add_row(escape(name), ", ".join(k.get("isbns", [])), ", ".join(k.get("issns", [])),
+                     escape(", ".join(k.get("ids", []))), escape(k.get("title_full", "")),
+                     escape(k.get("author") or ""), str(k.get("year") or ""),
+                     str(k.get("pages") or ""))
+    console.print(members)
+    console.print(keys)
+    for correction in explanation.corrections:
+        other = (f" with {correction.other_library}:{correction.other_local_id}"
+                 if correction.kind == "join" else "")
+        console.print(f"correction {correction.id}: {correction.kind} "
+                      f"{escape(correction.library)}:{escape(correction.local_id)}"
+                      f"{escape(other)} on {correction.created_at.date().isoformat()}")
