@@ -8,12 +8,17 @@ formats, titles, or two records of one library. Edges are taken strongest first 
 librarian's join, a shared number, then title and author), and two groups are united only
 if no member of one conflicts with a member of the other.
 
+A group whose only evidence (title and author) points to two groups that conflict with
+each other could belong to either: it joins neither, since a false merge is worse than a
+missed one.
+
 Both steps are functions of the component alone, never of the order records were met in:
 that is what makes a full rebuild equal to the sum of incremental runs.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -91,32 +96,70 @@ def group_edges(groups: list[list[RecordKey]], edges: Iterable[Edge]
     return list(zip(groups, inside, strict=True))
 
 
-def _strength(edge: Edge) -> tuple[int, RecordKey, RecordKey]:
-    rank = 0 if edge.rule == "join" else 1 if edge.rule.startswith("shared-") else 2
-    return (rank, edge.a, edge.b)
+def _rank(edge: Edge) -> int:
+    """0: a librarian's join, 1: a shared number, 2: title and author only."""
+    return 0 if edge.rule == "join" else 1 if edge.rule.startswith("shared-") else 2
+
+
+Conflict = Callable[[RecordKey, RecordKey], bool]
+
+
+class _Groups:
+    """Groups of records united edge by edge, never across a conflict (joins excepted)."""
+
+    def __init__(self, members: list[RecordKey], conflict: Conflict) -> None:
+        self.sets = UnionFind(members)
+        self.members: dict[RecordKey, list[RecordKey]] = {m: [m] for m in members}
+        self.conflict = conflict
+
+    def find(self, record: RecordKey) -> RecordKey:
+        return self.sets.find(record)
+
+    def clash(self, first: RecordKey, second: RecordKey) -> bool:
+        """Does any member of one group conflict with any member of the other?"""
+        return any(self.conflict(a, b) for a in self.members[first]
+                   for b in self.members[second])
+
+    def unite(self, edge: Edge) -> None:
+        first, second = self.find(edge.a), self.find(edge.b)
+        if first == second or (_rank(edge) and self.clash(first, second)):
+            return
+        self.sets.union(first, second)
+        root, other = (first, second) if self.find(first) == first else (second, first)
+        self.members[root] = self.members[root] + self.members.pop(other)
+
+    def ambiguous(self, weak: list[Edge]) -> set[RecordKey]:
+        """Groups whose title-only matches lead to groups that conflict with each other:
+        they could belong to either, so they join neither."""
+        targets: dict[RecordKey, set[RecordKey]] = defaultdict(set)
+        for edge in weak:
+            first, second = self.find(edge.a), self.find(edge.b)
+            if first != second:
+                targets[first].add(second)
+                targets[second].add(first)
+        return {group for group, found in targets.items()
+                if any(self.clash(a, b) for a, b in itertools.combinations(sorted(found), 2))}
 
 
 def refine(members: list[RecordKey], edges: Iterable[Edge],
-           conflict: Callable[[RecordKey, RecordKey], bool]) -> list[list[RecordKey]]:
+           conflict: Conflict) -> list[list[RecordKey]]:
     """Split one component where members conflict; a librarian's join always holds.
 
-    Without conflicts the whole component is one cluster. Clusters come sorted, biggest
-    first, each connected by the edges that united it.
+    Joins and shared numbers are taken first, in a fixed order; then title-only matches,
+    except those of a group that matches two groups which conflict with each other. Without
+    conflicts the whole component is one cluster. Clusters come sorted, biggest first.
     """
-    sets = UnionFind(members)
-    groups: dict[RecordKey, list[RecordKey]] = {member: [member] for member in members}
-    for edge in sorted(edges, key=_strength):
-        first, second = sets.find(edge.a), sets.find(edge.b)
-        if first == second:
-            continue
-        if edge.rule != "join" and any(conflict(a, b) for a in groups[first]
-                                       for b in groups[second]):
-            continue
-        sets.union(first, second)
-        root = sets.find(first)
-        groups[root] = groups.pop(first) + groups.pop(second) if root == first else (
-            groups.pop(second) + groups.pop(first))
-    found = [sorted(group) for group in groups.values()]
+    ordered = sorted(edges, key=lambda edge: (_rank(edge), edge.a, edge.b))
+    groups = _Groups(members, conflict)
+    for edge in ordered:
+        if _rank(edge) < 2:
+            groups.unite(edge)
+    weak = [edge for edge in ordered if _rank(edge) == 2]
+    doubtful = groups.ambiguous(weak)
+    for edge in weak:
+        if groups.find(edge.a) not in doubtful and groups.find(edge.b) not in doubtful:
+            groups.unite(edge)
+    found = [sorted(group) for group in groups.members.values()]
     return sorted(found, key=lambda group: (-len(group), group[0]))
 
 
