@@ -1,10 +1,13 @@
 """Stable merged ids: a cluster keeps its id while any of its records remains in it.
 
-Within a region being merged again, each new cluster inherits the old id it shares the most
-records with (ties: the smaller id), each old id going to one cluster only, biggest clusters
-choosing first. A cluster with nothing to inherit gets a new id derived from its first
-record. An old id no cluster inherits becomes a tombstone that points to the cluster that
-took most of its records, so links and bookmarks can be redirected.
+Within a region being merged again, old ids go to new clusters by how many of their records
+each cluster holds: the (cluster, old id) pairs sharing the most records are settled first,
+then those keeping the largest share of the old cluster (so when one record moves from a
+two-record cluster to a one-record one, both keep their ids), then bigger clusters, then the
+smaller id. Each id goes to one cluster, each cluster takes one id. A cluster with nothing
+to inherit gets a new id derived from its first record. An old id no cluster inherits
+becomes a tombstone that points to the cluster that took most of its records, so links and
+bookmarks can be redirected.
 """
 
 from __future__ import annotations
@@ -39,25 +42,33 @@ def new_id(first: RecordKey) -> str:
 def assign_ids(clusters: Sequence[Sequence[RecordKey]], old: dict[RecordKey, str],
                taken: TakenIds) -> Assignment:
     """Ids for ``clusters`` (biggest first), given the old id of each record that had one."""
-    result = Assignment()
-    used: set[str] = set()
-    fresh: list[int] = []
-    for number, members in enumerate(clusters):
-        overlap = Counter(old[member] for member in members if member in old)
-        choices = sorted((-count, old_id) for old_id, count in overlap.items()
-                         if old_id not in used)
-        if choices:
-            used.add(choices[0][1])
-            result.ids.append(choices[0][1])
-            result.inherited.append(True)
-        else:
-            result.ids.append("")
-            result.inherited.append(False)
-            fresh.append(number)
+    inherited = _inherit(clusters, old)
+    result = Assignment(ids=[inherited.get(n, "") for n in range(len(clusters))],
+                        inherited=[n in inherited for n in range(len(clusters))])
+    used = set(inherited.values())
+    fresh = [number for number in range(len(clusters)) if number not in inherited]
     _name_fresh(result, [clusters[n][0] for n in fresh], fresh,
                 avoid=used | set(old.values()), taken=taken)
     result.tombstones = _retired(clusters, result.ids, old, used)
     return result
+
+
+def _inherit(clusters: Sequence[Sequence[RecordKey]], old: dict[RecordKey, str]
+             ) -> dict[int, str]:
+    """Which old id each cluster keeps (by cluster number), best-supported pairs first."""
+    sizes = Counter(old.values())
+    pairs = []
+    for number, members in enumerate(clusters):
+        shared = Counter(old[member] for member in members if member in old)
+        pairs += [(-count, -count / sizes[old_id], -len(members), old_id, number)
+                  for old_id, count in shared.items()]
+    chosen: dict[int, str] = {}
+    taken: set[str] = set()
+    for _, _, _, old_id, number in sorted(pairs):
+        if number not in chosen and old_id not in taken:
+            chosen[number] = old_id
+            taken.add(old_id)
+    return chosen
 
 
 def _name_fresh(result: Assignment, firsts: list[RecordKey], numbers: list[int],

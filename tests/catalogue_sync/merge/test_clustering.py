@@ -63,6 +63,13 @@ def test_an_old_id_goes_to_one_cluster_only_the_biggest_first() -> None:
     assert result.tombstones == {}
 
 
+def test_a_record_moving_between_clusters_leaves_both_their_ids() -> None:
+    # A leaves {A, B} ("m-a") for {C} ("m-b"): B keeps m-a, {A, C} keeps m-b.
+    old = {A: "m-a", B: "m-a", C: "m-b"}
+    result = assign_ids([[A, C], [B]], old, taken=lambda ids: set())
+    assert result.ids == ["m-b", "m-a"] and result.tombstones == {}
+
+
 def test_ties_go_to_the_smaller_id_and_gone_records_leave_a_dead_end() -> None:
     old = {A: "m-b", B: "m-a", C: "m-c"}
     result = assign_ids([[A, B]], old, taken=lambda ids: set())
