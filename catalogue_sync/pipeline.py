@@ -11,15 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
+from typing import Any
 
 from catalogue_sync.config import LibraryConfig
 from catalogue_sync.connector import Connector
-from catalogue_sync.errors import CatalogueError, DumpRefused, RecordRejected
-from catalogue_sync.marc import parse_raw
-from catalogue_sync.models import HarvestRequest, Page, RawRecord
-from catalogue_sync.store import IncomingProblem, IncomingRecord, PageCounts, Store
+from catalogue_sync.errors import CatalogueError, DumpRefused
+from catalogue_sync.models import HarvestRequest, Page
+from catalogue_sync.parsing import PageParser, Prepared, default_workers
+from catalogue_sync.parsing import prepare_page as prepare_page  # its home before parsing.py
+from catalogue_sync.store import PageCounts, Store
 
 log = logging.getLogger(__name__)
 
@@ -54,44 +57,29 @@ class Observer:
         """A library's harvest ended, well or not."""
 
 
-def prepare_page(library: LibraryConfig, records: Sequence[RawRecord]) -> tuple[
-    list[IncomingRecord], list[IncomingProblem]
-]:
-    """Parse and normalize a page; what cannot be parsed becomes a quarantine entry."""
-    good: list[IncomingRecord] = []
-    problems: list[IncomingProblem] = []
-    for raw in records:
-        if raw.deleted:
-            if raw.local_id is None:
-                problems.append(_problem(raw, "a deletion without a record id"))
-            else:
-                good.append(IncomingRecord(raw.local_id, raw.datestamp, True, b"", raw.format,
-                                           None))
-            continue
-        try:
-            _, normalized = parse_raw(raw, library)
-        except RecordRejected as exc:
-            problems.append(_problem(raw, exc.reason, exc.local_id))
-            continue
-        assert normalized.local_id is not None  # parse_raw rejects records without an id
-        good.append(IncomingRecord(normalized.local_id, raw.datestamp, False, raw.data,
-                                   raw.format, normalized))
-    return good, problems
+async def _prefetched(pages: AsyncIterator[Page],
+                      parse: Callable[[Page], Coroutine[Any, Any, Prepared]],
+                      depth: int = 2) -> AsyncGenerator[tuple[Page, Prepared], None]:
+    """Each page with its records parsed; the next pages are fetched and parsed meanwhile.
 
-
-def _problem(raw: RawRecord, reason: str, local_id: str | None = None) -> IncomingProblem:
-    return IncomingProblem(local_id or raw.local_id, reason, raw.origin, raw.data, raw.format)
-
-
-async def _prefetched(pages: AsyncIterator[Page], depth: int = 2) -> AsyncIterator[Page]:
-    """Fetch the next pages while the current one is parsed and stored."""
-    queue: asyncio.Queue[Page | BaseException | None] = asyncio.Queue(maxsize=depth)
+    A page is handed on as soon as it is parsed, never held back waiting for the next one, so
+    a source that stalls leaves every page it sent stored. At most ``depth`` pages wait.
+    """
+    queue: asyncio.Queue[tuple[Page, asyncio.Task[Prepared]] | BaseException | None] = (
+        asyncio.Queue(maxsize=depth))
 
     async def fetch() -> None:
         try:
             async for page in pages:
-                await queue.put(page)
+                parsing = asyncio.create_task(parse(page))
+                try:
+                    await queue.put((page, parsing))
+                except BaseException:
+                    parsing.cancel()
+                    raise
             await queue.put(None)
+        except asyncio.CancelledError:
+            raise  # by the consumer, which is gone
         except BaseException as exc:  # handed to the consumer, which re-raises it
             await queue.put(exc)
 
@@ -100,21 +88,28 @@ async def _prefetched(pages: AsyncIterator[Page], depth: int = 2) -> AsyncIterat
         while (item := await queue.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            page, parsing = item
+            yield page, await parsing
     finally:
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        waiting: list[asyncio.Task[Any]] = [task]
+        while not queue.empty():
+            if isinstance(item := queue.get_nowait(), tuple):
+                item[1].cancel()
+                waiting.append(item[1])
+        await asyncio.gather(*waiting, return_exceptions=True)
 
 
 class Harvest:
     """Harvests one library into the store."""
 
     def __init__(self, store: Store, library: LibraryConfig, connector: Connector,
-                 observer: Observer | None = None) -> None:
+                 observer: Observer | None = None, parser: PageParser | None = None) -> None:
         self.store = store
         self.library = library
         self.connector = connector
         self.observer = observer or Observer()
+        self.parser = parser or PageParser(workers=0)
 
     async def run(self, *, full: bool = False) -> LibraryOutcome:
         state = await asyncio.to_thread(self.store.harvest_state, self.library.id)
@@ -148,15 +143,20 @@ class Harvest:
     async def _pages(self, run_id: int, request: HarvestRequest,
                      outcome: LibraryOutcome) -> str | None:
         next_since = None
-        async for page in _prefetched(self.connector.harvest(request)):
-            counts = await asyncio.to_thread(self._store_page, run_id, page)
-            outcome.counts += counts
-            next_since = page.cursor.next_since
-            self.observer.page_stored(self.library.id, counts, page.expected_total)
+        # aclosing: on a failure, pages still being fetched or parsed are dropped at once.
+        async with aclosing(_prefetched(self.connector.harvest(request), self._parse)) as pages:
+            async for page, prepared in pages:
+                counts = await asyncio.to_thread(self._store_page, run_id, page, prepared)
+                outcome.counts += counts
+                next_since = page.cursor.next_since
+                self.observer.page_stored(self.library.id, counts, page.expected_total)
         return next_since
 
-    def _store_page(self, run_id: int, page: Page) -> PageCounts:
-        records, problems = prepare_page(self.library, page.records)
+    async def _parse(self, page: Page) -> Prepared:
+        return await self.parser.prepare(self.library, page.records)
+
+    def _store_page(self, run_id: int, page: Page, prepared: Prepared) -> PageCounts:
+        records, problems = prepared
         for problem in problems:
             log.warning("quarantined a record: %s", problem.reason,
                         extra={"library": self.library.id, "record": problem.local_id,
@@ -193,9 +193,15 @@ async def harvest_libraries(
     full: bool = False,
     observer: Observer | None = None,
     concurrency: int = 4,
+    parse_workers: int | None = None,
 ) -> list[LibraryOutcome]:
-    """Harvest several libraries at once; each ends on its own, well or not."""
+    """Harvest several libraries at once; each ends on its own, well or not.
+
+    Records are parsed in ``parse_workers`` processes shared by the libraries (by default
+    one per spare core, see ``parsing.default_workers``), or in threads with 0.
+    """
     gate = asyncio.Semaphore(concurrency)
+    parser = PageParser(default_workers() if parse_workers is None else parse_workers)
 
     async def one(library: LibraryConfig) -> LibraryOutcome:
         async with gate:
@@ -206,6 +212,9 @@ async def harvest_libraries(
                                          error=str(exc))
                 (observer or Observer()).finished(outcome)
                 return outcome
-            return await Harvest(store, library, connector, observer).run(full=full)
+            return await Harvest(store, library, connector, observer, parser).run(full=full)
 
-    return list(await asyncio.gather(*(one(library) for library in libraries)))
+    try:
+        return list(await asyncio.gather(*(one(library) for library in libraries)))
+    finally:
+        parser.close()
