@@ -5,12 +5,15 @@
 
 Each run starts the sandbox (``python -m services.sandbox``) as its own process on a free
 loopback port, writes a network.toml for it, and runs ``catalogue-sync harvest`` as another
-process into a fresh store: a new SQLite file, or the PostgreSQL bench database dropped and
-created again. The harvest is timed wall-clock, from start to exit of its process; peak RSS
-and CPU time of the harvester and of the sandbox come from the kernel's accounting of each
-child (``wait4``), so neither includes this script. ``catalogue-sync status --json`` must
-then show every record (live or deleted) and none in quarantine, or the run is marked
-MISMATCH and the script exits with status 1.
+process (``harvest --no-merge``: the harvest alone) into a fresh store: a new SQLite file, or
+the PostgreSQL bench database dropped and created again. The harvest is timed wall-clock,
+from start to exit of its process. The peak RSS of the harvester's main process and of the
+sandbox come from the kernel's accounting of each child (``wait4``). The harvester's parsing
+workers are its descendants, so its total peak memory (PSS summed over its processes, shared
+pages counted once) and its CPU time are sampled from /proc every 0.2 s. The machine's CPU
+busy share during the harvest (all cores, every process: PostgreSQL's too) comes from
+/proc/stat. ``catalogue-sync status --json`` must then show every record (live or deleted)
+and none in quarantine, or the run is marked MISMATCH and the script exits with status 1.
 
 Every run gets a fresh sandbox, so each harvest pays alike for the sandbox building its
 records on first request (``--warm`` fetches every list once beforehand, to time the
@@ -30,6 +33,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -74,8 +78,12 @@ class Result:
     database: str
     records: int
     seconds: float
+    harvester_main: Usage
     harvester: Usage
+    """All the harvester's processes: peak of their summed PSS, their summed CPU time."""
     sandbox: Usage
+    busy: float
+    """Share of the machine's CPU time (all cores) spent busy during the harvest."""
     check: str
 
     @property
@@ -129,6 +137,69 @@ class Children:
                 process.kill()
                 process.wait()
         self.running.clear()
+
+
+class TreeSampler(threading.Thread):
+    """Peak memory (PSS, summed) and CPU time of a process and its descendants, from /proc.
+
+    PSS counts a page shared by several processes (the forked workers share their parent's)
+    once in all, where summing RSS would count it in each.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        super().__init__(name=f"sample-{pid}", daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak_pss = 0
+        self.cpu: dict[int, float] = {}
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            self.sample()
+
+    def stop(self) -> Usage:
+        self._stop_event.set()
+        self.join()
+        return Usage(self.peak_pss / 1024, sum(self.cpu.values()))
+
+    def sample(self) -> None:
+        pss = 0
+        for pid in descendants(self.pid):
+            with suppress(OSError, ValueError, IndexError):  # it ended meanwhile
+                pss += kib(Path(f"/proc/{pid}/smaps_rollup").read_text(), "Pss:")
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
+        self.peak_pss = max(self.peak_pss, pss)
+
+
+def descendants(pid: int) -> list[int]:
+    """The process and all its descendants, from /proc/PID/task/TID/children."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        with suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                queue += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def kib(text: str, key: str) -> int:
+    line = next(line for line in text.splitlines() if line.startswith(key))
+    return int(line.split()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (not of its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_times() -> tuple[int, int]:
+    """Busy and total jiffies of the whole machine, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
 
 
 def free_port() -> int:
@@ -235,28 +306,38 @@ def run_one(children: Children, args: argparse.Namespace, database: str, records
     if args.warm:
         warm(base_url, network)
     env = child_env(config, url)
-    argv = [*harvester_argv(), "--config", str(config), "harvest",
+    argv = [*harvester_argv(), "--config", str(config), "harvest", "--no-merge",
             "--concurrency", str(args.concurrency)]
+    busy_before, total_before = cpu_times()
     started = time.perf_counter()
     harvester = children.start(argv, work / "harvest.log", env)
-    status, harvester_usage = children.reap(harvester)
+    sampler = TreeSampler(harvester.pid)
+    sampler.start()
+    status, main_usage = children.reap(harvester)
     seconds = time.perf_counter() - started
+    busy_after, total_after = cpu_times()
+    tree_usage = sampler.stop()
     sandbox_usage = children.stop(sandbox)
     if status != 0:
         check = f"FAILED: harvest exited with {status}, see {work / 'harvest.log'}"
     else:
         check = check_store(config, env, expected)
-    return Result(database, expected, seconds, harvester_usage, sandbox_usage, check)
+    busy = (busy_after - busy_before) / max(total_after - total_before, 1)
+    return Result(database, expected, seconds, main_usage, tree_usage, sandbox_usage, busy,
+                  check)
 
 
 def table(results: list[Result]) -> str:
-    head = ("| database | records | seconds | records/s | harvester peak RSS MB "
-            "| harvester CPU s | sandbox peak RSS MB | sandbox CPU s | check |")
-    rule = "|---|--:|--:|--:|--:|--:|--:|--:|---|"
+    head = ("| database | records | seconds | records/s | harvester peak MB, main RSS / all PSS "
+            "| harvester CPU s | sandbox peak RSS MB | sandbox CPU s | machine CPU busy "
+            "| check |")
+    rule = "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"
     rows = [
         f"| {r.database} | {r.records:,} | {r.seconds:.1f} | {r.rate:,.0f} "
-        f"| {r.harvester.peak_rss_mb:.0f} | {r.harvester.cpu_seconds:.1f} "
-        f"| {r.sandbox.peak_rss_mb:.0f} | {r.sandbox.cpu_seconds:.1f} | {r.check} |"
+        f"| {r.harvester_main.peak_rss_mb:.0f} / {r.harvester.peak_rss_mb:.0f} "
+        f"| {r.harvester.cpu_seconds:.1f} "
+        f"| {r.sandbox.peak_rss_mb:.0f} | {r.sandbox.cpu_seconds:.1f} | {r.busy:.0%} "
+        f"| {r.check} |"
         for r in results
     ]
     return "\n".join([head, rule, *rows])
