@@ -331,7 +331,11 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
         return "seconds" if "hh" in value else "day"
 
     def _token(self, response: _Response) -> _Token:
-        node = response.xml.find(f".//{OAI_NS}resumptionToken")
+        # Where OAI-PMH puts it (under the verb's element), before a search of the whole
+        # answer: that walks every MARC subfield of the page.
+        node = response.xml.find(f"*/{OAI_NS}resumptionToken")
+        if node is None:
+            node = response.xml.find(f".//{OAI_NS}resumptionToken")
         if node is None:
             return _Token(None, None)
         size = node.get("completeListSize")

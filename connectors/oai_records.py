@@ -75,13 +75,27 @@ def _metadata_spans(data: bytes) -> list[bytes]:
     """
     spans = []
     position = 0
-    while (opening := METADATA_OPEN.search(data, position)) is not None:
-        closing = METADATA_CLOSE.search(data, opening.end())
+    while (opening := METADATA_OPEN.search(data, _skip(data, position))) is not None:
+        closing = METADATA_CLOSE.search(data, _skip(data, opening.end()))
         if closing is None:
             break
         spans.append(data[opening.end() : closing.start()].strip())
         position = closing.end()
     return spans
+
+
+def _skip(data: bytes, position: int) -> int:
+    """Where, from ``position``, a ``<metadata>`` or ``</metadata>`` tag can start at the earliest.
+
+    Such a tag holds b"metadata" after ``<`` and a prefix without ``<``, so none starts before
+    the last ``<`` ahead of the next b"metadata". Searching from there finds what searching
+    from ``position`` would, without trying the pattern at every tag of the record.
+    """
+    name = data.find(b"metadata", position)
+    if name == -1:
+        return len(data)
+    start = data.rfind(b"<", position, name)
+    return name if start == -1 else start
 
 
 def _serialized(node: Any) -> bytes:
