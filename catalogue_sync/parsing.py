@@ -81,6 +81,8 @@ def _problem(raw: RawRecord, reason: str, local_id: str | None = None) -> Incomi
 
 def default_workers() -> int:
     """One worker per core beyond the harvester's own, at most MAX_WORKERS; none on one core."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(0, min(MAX_WORKERS, (cores or 1) - 1))
 
@@ -102,9 +104,15 @@ class PageParser:
         """The page parsed by ``parse_page``, off the event loop."""
         if not self.workers:
             return await asyncio.to_thread(self.parse_page, library, records)
-        pool = self._shared_pool()
         try:
-            return await self._run(pool, library, records)
+            pool = self._shared_pool()
+            parsed = self._submit(pool, library, records)
+        except OSError as exc:  # no process or semaphore to be had (a container's limits)
+            log.warning("cannot start parsing workers (%s); parsing in threads instead", exc)
+            self.workers = 0
+            return await asyncio.to_thread(self.parse_page, library, records)
+        try:
+            return await parsed
         except BrokenProcessPool:
             self._discard(pool)
         log.warning("a parsing worker died; its page is parsed again on a worker of its own",
@@ -112,7 +120,7 @@ class PageParser:
         # Alone, so that a page that kills its worker again fails only its own library.
         alone = self._new_pool(1)
         try:
-            return await self._run(alone, library, records)
+            return await self._submit(alone, library, records)
         except BrokenProcessPool as exc:
             raise PageParsingFailed(
                 f"the worker parsing this page died twice ({exc}); the harvest stopped "
@@ -131,10 +139,11 @@ class PageParser:
             self._listener.stop()
             self._listener = None
 
-    async def _run(self, pool: ProcessPoolExecutor, library: LibraryConfig,
-                   records: Sequence[RawRecord]) -> Prepared:
+    def _submit(self, pool: ProcessPoolExecutor, library: LibraryConfig,
+                records: Sequence[RawRecord]) -> asyncio.Future[Prepared]:
+        """The page handed to the pool now (starting a worker if needed), its result later."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, self.parse_page, library, records)
+        return loop.run_in_executor(pool, self.parse_page, library, records)
 
     def _shared_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:

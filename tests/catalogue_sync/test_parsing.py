@@ -121,6 +121,23 @@ def test_what_a_worker_logs_reaches_the_harvesters_logging(
     assert record.process != os.getpid()
 
 
+def test_without_processes_to_be_had_pages_are_parsed_in_threads(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def no_semaphores(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")  # a full /dev/shm in a container
+
+    monkeypatch.setattr("catalogue_sync.parsing.ProcessPoolExecutor", no_semaphores)
+    lib = library()
+    parser = PageParser(workers=2)
+    try:
+        good, problems = parse(parser, lib, page(lib.id))
+    finally:
+        parser.close()
+    assert len(good) == len(page(lib.id)) and not problems
+    assert parser.workers == 0
+    assert "parsing in threads instead" in caplog.text
+
+
 HARVESTER = """
 import asyncio, sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
