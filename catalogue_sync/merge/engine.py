@@ -5,11 +5,12 @@ watermark (the last source change number processed), so a merge killed at any mo
 resumes after the last committed batch. The watermark's counter row is locked for the whole
 batch: two merges (a harvest's and a librarian's command) never interleave.
 
-A full rebuild forgets every match profile and starts again from change 0 with the same
-code; the clusters and merged records stay, so merged ids are inherited wherever members
-overlap. Records not yet processed by a rebuild leave the clusters they are found in and come
-back as their batch is merged; a rebuild killed halfway is finished by the next run.
-Changing ``[merge]`` in network.toml makes the next run a full rebuild by itself.
+A full rebuild first computes every record's match profile again (the keys may have
+changed with the code or the blocklist), then merges every record from change 0 with the
+same code as an incremental run. Clusters and merged records stay in place meanwhile, so a
+rebuild that finds the same clusters writes nothing and every id stays; where clusters do
+change, ids are inherited as in any run. A rebuild killed halfway is finished by the next
+run. Changing ``[merge]`` in network.toml makes the next run a full rebuild by itself.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from catalogue_sync.config import MergeConfig, NetworkConfig
-from catalogue_sync.merge.region import Region
+from catalogue_sync.merge.region import Region, save_profiles
 from catalogue_sync.merge.settings import MergeSettings
 from catalogue_sync.merge.writer import RegionOutcome
 from catalogue_sync.store import Store, matching
@@ -61,7 +62,7 @@ def merge(store: Store, config: NetworkConfig | MergeConfig | MergeSettings, *,
     """Merge what changed since the last run into the union catalogue (``full``: everything)."""
     settings = _settings(config)
     started = time.monotonic()
-    summary = MergeSummary(full=_begin(store, settings, full))
+    summary = MergeSummary(full=_begin(store, settings, full, batch))
     logged: set[str] = set()
     while True:
         with store.transaction("merging records", writes=True) as connection:
@@ -96,19 +97,36 @@ def _settings(config: NetworkConfig | MergeConfig | MergeSettings) -> MergeSetti
     return config if isinstance(config, MergeSettings) else MergeSettings.from_config(config)
 
 
-def _begin(store: Store, settings: MergeSettings, full: bool) -> bool:
-    """Start a full rebuild if asked or if the settings changed; whether it is one."""
+def _begin(store: Store, settings: MergeSettings, full: bool, batch: int) -> bool:
+    """Prepare a full rebuild if asked or if the settings changed; whether it is one."""
     with store.transaction("starting the merge", writes=True) as connection:
         stored.lock_counter(connection, stored.MERGE_WATERMARK)
         before = stored.lock_counter(connection, stored.MERGE_SETTINGS)
         if before != settings.fingerprint and _merged_before(connection):
             log.warning("the [merge] settings changed since the last merge: rebuilding all")
             full = True
-        if full:
-            matching.clear_profiles(connection)
-            stored.set_counter(connection, stored.MERGE_WATERMARK, 0)
+        if not full:
+            stored.set_counter(connection, stored.MERGE_SETTINGS, settings.fingerprint)
+            return False
+    _profile_everything(store, settings, batch)
+    with store.transaction("starting a full merge", writes=True) as connection:
+        stored.lock_counter(connection, stored.MERGE_WATERMARK)
+        # Only now: a rebuild killed while profiling is started again by the next run.
+        stored.set_counter(connection, stored.MERGE_WATERMARK, 0)
         stored.set_counter(connection, stored.MERGE_SETTINGS, settings.fingerprint)
-    return full
+    return True
+
+
+def _profile_everything(store: Store, settings: MergeSettings, batch: int) -> None:
+    """Compute every record's match profile and keys again, batch by batch."""
+    after = 0
+    while True:
+        with store.transaction("computing match profiles", writes=True) as connection:
+            changes = matching.read_changes(connection, after, batch)
+            save_profiles(connection, settings, changes)
+        if len(changes) < batch:
+            return
+        after = changes[-1].change_seq
 
 
 def _merged_before(connection: sa.Connection) -> bool:

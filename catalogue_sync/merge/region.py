@@ -5,19 +5,20 @@ records change, only components containing a changed record, or a record a chang
 now matches, can change; every other component, and its clusters, is untouched. The region
 is therefore:
 
-    the changed records
-    + the records they now match (candidates sharing a blocking key; ``decide`` says merge)
-      and the records a librarian joined them to
-    + every member of the old components of all of those.
+    the changed records and every member of their old components,
+    + any record a record of the region now matches (a candidate sharing a blocking key,
+      for which ``decide`` says merge) or was joined to by a librarian, with every member
+      of its old component, until no record outside the region is matched.
 
-Components are recomputed inside the region only, then split where members conflict.
-Because the region is a union of whole old components plus the changed records, no new
-component can cross its border, so the result is the same as recomputing everything: a full
-rebuild equals the sum of incremental runs.
+The region is thus a union of whole old components and of whole new ones: no component
+crosses its border, and recomputing the components inside it (then splitting them where
+members conflict) gives the same result as recomputing everything. That is why a full
+rebuild equals the sum of incremental runs, and why a rebuild can start from any state.
+When the stored clusters are consistent, the region closes after one step.
 
 A record with a ``split`` correction gets no automatic edge, only its ``join`` edges.
-Records without a profile (deleted, or not merged yet during a full rebuild) are not nodes:
-they leave whatever cluster they were in.
+Records without a profile (deleted at their source) are not nodes: they leave whatever
+cluster they were in.
 """
 
 from __future__ import annotations
@@ -71,15 +72,20 @@ class Region:
         self.splits: set[RecordKey] = set()
         self.joins: dict[RecordKey, list[tuple[RecordKey, Correction]]] = defaultdict(list)
         self._corrections_read: set[RecordKey] = set()
+        self._any_corrections = stored.has_corrections(connection)
 
     def run(self, changed: Sequence[SourceState]) -> RegionOutcome:
         """Bring the clusters up to date with ``changed`` (deleted records included)."""
         seeds = self._update_profiles(changed)
-        reached = self._neighbours(seeds)
-        old = self._old_components(seeds | reached | {state.key for state in changed})
-        nodes = self._nodes(seeds | reached | set(old))
-        self._read_corrections(nodes)
-        edges = self._edges(nodes)
+        old = self._old_components({state.key for state in changed})
+        nodes = self._nodes(seeds | set(old))
+        while True:
+            edges, outside = self._edges(nodes)
+            if not outside:
+                break
+            more = self._old_components(outside)
+            old.update(more)
+            nodes |= self._nodes(outside | set(more))
         found, labels = self._clusters(nodes, edges)
         old_ids = {key: merged_id for key, (merged_id, _) in old.items()}
         assignment = assign_ids(found, old_ids, self._taken)
@@ -90,17 +96,8 @@ class Region:
 
     def _update_profiles(self, changed: Sequence[SourceState]) -> set[RecordKey]:
         """Store the profiles of the live records, drop the deleted ones'; the live keys."""
-        rows = []
-        for state in changed:
-            if state.deleted:
-                continue
-            keys = match_keys(state.library, state.normalized, self.settings.blocklist)
-            self.profiles[state.key] = keys
-            self.sources[state.key] = state.normalized
-            rows.append(ProfileRow(state.library, state.local_id, to_json(keys), keys.work,
-                                   blocking_keys(keys)))
-        matching.save_profiles(self.connection, rows)
-        matching.drop_profiles(self.connection, [s.key for s in changed if s.deleted])
+        self.profiles.update(save_profiles(self.connection, self.settings, changed))
+        self.sources.update((s.key, s.normalized) for s in changed if not s.deleted)
         return {state.key for state in changed if not state.deleted}
 
     def _load_profiles(self, keys: Iterable[RecordKey]) -> None:
@@ -136,6 +133,8 @@ class Region:
         return found
 
     def _read_corrections(self, records: Iterable[RecordKey]) -> None:
+        if not self._any_corrections:
+            return
         wanted = set(records) - self._corrections_read
         self._corrections_read |= wanted
         for correction in stored.corrections_touching(self.connection, wanted):
@@ -163,21 +162,6 @@ class Region:
         """An automatic edge: neither record is split off, and the rules merge them."""
         return a not in self.splits and b not in self.splits and self._decide(a, b).merge
 
-    def _neighbours(self, seeds: set[RecordKey]) -> set[RecordKey]:
-        """Records the changed ones now match or are joined to (live, with a profile)."""
-        self._look_up(seeds)
-        candidates = {seed: self._candidates(seed) for seed in seeds}
-        everyone = set().union(*candidates.values()) if candidates else set()
-        self._load_profiles(everyone)
-        self._read_corrections(seeds | everyone)
-        reached = {other for seed, found in candidates.items() for other in found
-                   if other in self.profiles and self._matches(seed, other)}
-        for seed in seeds:
-            partners = [other for other, _ in self.joins.get(seed, [])]
-            self._load_profiles(partners)
-            reached.update(other for other in partners if other in self.profiles)
-        return reached - seeds
-
     def _old_components(self, records: set[RecordKey]) -> dict[RecordKey, tuple[str, str]]:
         """(merged id, component) of every member of the components these records were in."""
         return stored.component_members(self.connection, records)
@@ -187,19 +171,43 @@ class Region:
         self._load_profiles(records)
         return {record for record in records if record in self.profiles}
 
-    def _edges(self, nodes: set[RecordKey]) -> list[Edge]:
-        """Every edge between two nodes: the rules' merges and the librarians' joins."""
+    def _edges(self, nodes: set[RecordKey]) -> tuple[list[Edge], set[RecordKey]]:
+        """Every edge between two nodes (the rules' merges, the librarians' joins), and the
+        records outside the nodes that some node has an edge to."""
         self._look_up(nodes)
-        edges = []
+        candidates = {record: self._candidates(record) for record in nodes}
+        beyond = set().union(*candidates.values()) - nodes if candidates else set()
+        self._load_profiles(beyond)
+        self._read_corrections(nodes | beyond)
+        edges: list[Edge] = []
+        outside: set[RecordKey] = set()
         for record in sorted(nodes):
-            for other in sorted(self._candidates(record)):
-                if other > record and other in nodes and self._matches(record, other):
+            for other in sorted(candidates[record]):
+                if (other in nodes and other < record) or other not in self.profiles:
+                    continue
+                if self._matches(record, other):
                     decision = self._decide(record, other)
-                    edges.append(Edge(record, other, decision.rule, decision.reason))
-        for record in sorted(nodes):
-            for other, correction in self.joins.get(record, []):
-                if other > record and other in nodes:
+                    if other in nodes:
+                        edges.append(Edge(record, other, decision.rule, decision.reason))
+                    else:
+                        outside.add(other)
+            edges += self._joins(record, nodes, outside)
+        return edges, outside
+
+    def _joins(self, record: RecordKey, nodes: set[RecordKey], outside: set[RecordKey]
+               ) -> list[Edge]:
+        """The join edges from ``record`` to later nodes; partners beyond go to ``outside``."""
+        partners = self.joins.get(record)
+        if not partners:
+            return []
+        self._load_profiles(other for other, _ in partners if other not in nodes)
+        edges = []
+        for other, correction in partners:
+            if other in nodes:
+                if other > record:
                     edges.append(Edge(record, other, "join", _joined(correction)))
+            elif other in self.profiles:
+                outside.add(other)
         return edges
 
     def _clusters(self, nodes: set[RecordKey], edges: list[Edge]
@@ -250,6 +258,22 @@ class Region:
         missing = [key for key in keys if key not in self.sources]
         for key, state in matching.read_sources(self.connection, missing).items():
             self.sources[key] = state.normalized
+
+
+def save_profiles(connection: sa.Connection, settings: MergeSettings,
+                  changed: Sequence[SourceState]) -> dict[RecordKey, MatchKeys]:
+    """Store the match profiles and keys of the live records, drop the deleted ones'."""
+    profiles: dict[RecordKey, MatchKeys] = {}
+    rows = []
+    for state in changed:
+        if not state.deleted:
+            keys = match_keys(state.library, state.normalized, settings.blocklist)
+            profiles[state.key] = keys
+            rows.append(ProfileRow(state.library, state.local_id, to_json(keys), keys.work,
+                                   blocking_keys(keys)))
+    matching.save_profiles(connection, rows)
+    matching.drop_profiles(connection, [state.key for state in changed if state.deleted])
+    return profiles
 
 
 def _joined(correction: Correction) -> str:

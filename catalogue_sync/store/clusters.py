@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from catalogue_sync.store.matching import RecordKey, pair_chunks
+from catalogue_sync.store.matching import RecordKey, is_one_of, pair_chunks
 from catalogue_sync.store.schema import (
     cluster_members,
     counters,
@@ -107,7 +107,7 @@ def clusters_of(connection: sa.Connection, keys: Iterable[RecordKey]) -> dict[Re
     found: dict[RecordKey, str] = {}
     for part in pair_chunks(keys):
         query = sa.select(table.library, table.local_id, table.merged_id).where(
-            sa.tuple_(table.library, table.local_id).in_(part))
+            is_one_of(connection, table.library, table.local_id, part))
         found.update(((row.library, row.local_id), row.merged_id)
                      for row in connection.execute(query))
     return found
@@ -120,7 +120,7 @@ def component_members(connection: sa.Connection, keys: Iterable[RecordKey]
     components: set[str] = set()
     for part in pair_chunks(keys):
         query = sa.select(table.component).where(
-            sa.tuple_(table.library, table.local_id).in_(part))
+            is_one_of(connection, table.library, table.local_id, part))
         components.update(connection.execute(query).scalars())
     found: dict[RecordKey, tuple[str, str]] = {}
     for names in _chunks(components):
@@ -158,7 +158,7 @@ def replace_members(connection: sa.Connection, remove: Iterable[RecordKey],
     table = cluster_members.c
     for part in pair_chunks(remove):
         connection.execute(sa.delete(cluster_members).where(
-            sa.tuple_(table.library, table.local_id).in_(part)))
+            is_one_of(connection, table.library, table.local_id, part)))
     if rows:
         connection.execute(sa.insert(cluster_members),
                            [{"library": row.library, "local_id": row.local_id,
@@ -216,6 +216,13 @@ def add_correction(connection: sa.Connection, kind: str, record: RecordKey,
         created_at=now))
 
 
+def has_corrections(connection: sa.Connection) -> bool:
+    """Whether any correction exists: most networks have few or none, so one cheap probe
+    spares looking them up record by record."""
+    query = sa.select(merge_corrections.c.id).limit(1)
+    return connection.execute(query).first() is not None
+
+
 def corrections_touching(connection: sa.Connection, keys: Iterable[RecordKey]
                          ) -> list[Correction]:
     """Every split of, and every join with, one of the named records (oldest first)."""
@@ -223,8 +230,8 @@ def corrections_touching(connection: sa.Connection, keys: Iterable[RecordKey]
     found: dict[int, Correction] = {}
     for part in pair_chunks(keys):
         query = sa.select(merge_corrections).where(sa.or_(
-            sa.tuple_(table.library, table.local_id).in_(part),
-            sa.tuple_(table.other_library, table.other_local_id).in_(part)))
+            is_one_of(connection, table.library, table.local_id, part),
+            is_one_of(connection, table.other_library, table.other_local_id, part)))
         found.update((row.id, Correction(**row._asdict())) for row in connection.execute(query))
     return [found[key] for key in sorted(found)]
 

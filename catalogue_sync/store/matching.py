@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from catalogue_sync.models import NormalizedRecord
 from catalogue_sync.store.records import normalized_record
@@ -61,8 +62,25 @@ def pair_chunks(keys: Iterable[RecordKey]) -> Iterator[list[RecordKey]]:
         yield ordered[start : start + PAIR_CHUNK]
 
 
-def _is_one_of(table: sa.Table, keys: Sequence[RecordKey]) -> sa.ColumnElement[bool]:
-    return sa.tuple_(table.c.library, table.c.local_id).in_(keys)
+def is_one_of(connection: sa.Connection, library: sa.ColumnElement[Any],
+              local_id: sa.ColumnElement[Any], keys: Sequence[RecordKey]
+              ) -> sa.ColumnElement[bool]:
+    """``(library, local_id) IN keys``.
+
+    PostgreSQL plans a long list of row values as one OR branch per pair; two arrays
+    unnested in a subquery are planned and run in a third of the time.
+    """
+    pair = sa.tuple_(library, local_id)
+    if connection.dialect.name != "postgresql":
+        return pair.in_(keys)
+    arrays = [sa.bindparam(name, [key[n] for key in keys], type_=postgresql.ARRAY(sa.Text),
+                           unique=True) for n, name in enumerate(("libraries", "local_ids"))]
+    return pair.in_(sa.select(*(sa.func.unnest(array) for array in arrays)))
+
+
+def _is_one_of(connection: sa.Connection, table: sa.Table, keys: Sequence[RecordKey]
+               ) -> sa.ColumnElement[bool]:
+    return is_one_of(connection, table.c.library, table.c.local_id, keys)
 
 
 def _source(row: sa.Row[Any]) -> SourceState:
@@ -83,7 +101,7 @@ def read_sources(connection: sa.Connection, keys: Iterable[RecordKey]) -> dict[R
     """The named source records that exist, deleted or not."""
     found: dict[RecordKey, SourceState] = {}
     for part in pair_chunks(keys):
-        query = sa.select(*_SOURCE_COLUMNS).where(_is_one_of(source_records, part))
+        query = sa.select(*_SOURCE_COLUMNS).where(_is_one_of(connection, source_records, part))
         found.update((state.key, state) for state in map(_source, connection.execute(query)))
     return found
 
@@ -104,7 +122,7 @@ def load_profiles(connection: sa.Connection, keys: Iterable[RecordKey]
     found: dict[RecordKey, dict[str, Any]] = {}
     for part in pair_chunks(keys):
         query = sa.select(table.library, table.local_id, table.profile).where(
-            _is_one_of(match_profiles, part))
+            _is_one_of(connection, match_profiles, part))
         found.update(((row.library, row.local_id), row.profile)
                      for row in connection.execute(query))
     return found
@@ -129,20 +147,15 @@ def save_profiles(connection: sa.Connection, rows: Sequence[ProfileRow]) -> None
 
 def drop_keys(connection: sa.Connection, keys: Iterable[RecordKey]) -> None:
     for part in pair_chunks(keys):
-        connection.execute(sa.delete(match_keys).where(_is_one_of(match_keys, part)))
+        connection.execute(sa.delete(match_keys).where(_is_one_of(connection, match_keys, part)))
 
 
 def drop_profiles(connection: sa.Connection, keys: Sequence[RecordKey]) -> None:
     """Forget the profiles and keys of records deleted at their source."""
     drop_keys(connection, keys)
     for part in pair_chunks(keys):
-        connection.execute(sa.delete(match_profiles).where(_is_one_of(match_profiles, part)))
-
-
-def clear_profiles(connection: sa.Connection) -> None:
-    """Forget every profile and key: a full rebuild computes them all again."""
-    connection.execute(sa.delete(match_keys))
-    connection.execute(sa.delete(match_profiles))
+        connection.execute(sa.delete(match_profiles).where(
+            _is_one_of(connection, match_profiles, part)))
 
 
 def key_counts(connection: sa.Connection, keys: Iterable[str]) -> dict[str, int]:
