@@ -10,7 +10,7 @@ the PostgreSQL bench database dropped and created again. The harvest is timed wa
 from start to exit of its process. The peak RSS of the harvester's main process and of the
 sandbox come from the kernel's accounting of each child (``wait4``). The harvester's parsing
 workers are its descendants, so its total peak memory (PSS summed over its processes, shared
-pages counted once) and its CPU time are sampled from /proc every 0.2 s. The machine's CPU
+pages counted once) and their CPU time are sampled from /proc every 0.5 s. The machine's CPU
 busy share during the harvest (all cores, every process: PostgreSQL's too) comes from
 /proc/stat. ``catalogue-sync status --json`` must then show every record (live or deleted)
 and none in quarantine, or the run is marked MISMATCH and the script exits with status 1.
@@ -146,7 +146,7 @@ class TreeSampler(threading.Thread):
     once in all, where summing RSS would count it in each.
     """
 
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
+    def __init__(self, pid: int, interval: float = 0.5) -> None:
         super().__init__(name=f"sample-{pid}", daemon=True)
         self.pid = pid
         self.interval = interval
@@ -158,10 +158,12 @@ class TreeSampler(threading.Thread):
         while not self._stop_event.wait(self.interval):
             self.sample()
 
-    def stop(self) -> Usage:
+    def stop(self, main: Usage) -> Usage:
+        """The tree's usage; the main process's CPU time is ``main``'s, exact from wait4."""
         self._stop_event.set()
         self.join()
-        return Usage(self.peak_pss / 1024, sum(self.cpu.values()))
+        others = sum(cpu for pid, cpu in self.cpu.items() if pid != self.pid)
+        return Usage(self.peak_pss / 1024, main.cpu_seconds + others)
 
     def sample(self) -> None:
         pss = 0
@@ -270,6 +272,13 @@ def child_env(config: Path, database_url: str) -> dict[str, str]:
     return env
 
 
+def harvest_only(env: dict[str, str]) -> list[str]:
+    """``--no-merge`` where harvest also merges (so older checkouts can be measured too)."""
+    usage = subprocess.run([*harvester_argv(), "harvest", "--help"], env=env, cwd=ROOT,
+                           capture_output=True, text=True).stdout
+    return ["--no-merge"] if "--no-merge" in usage else []
+
+
 def check_store(config: Path, env: dict[str, str], expected: int) -> str:
     """'ok' when every record is in the store (live or deleted) and none in quarantine."""
     out = subprocess.run([*harvester_argv(), "--config", str(config), "status", "--json"],
@@ -306,7 +315,7 @@ def run_one(children: Children, args: argparse.Namespace, database: str, records
     if args.warm:
         warm(base_url, network)
     env = child_env(config, url)
-    argv = [*harvester_argv(), "--config", str(config), "harvest", "--no-merge",
+    argv = [*harvester_argv(), "--config", str(config), "harvest", *harvest_only(env),
             "--concurrency", str(args.concurrency)]
     busy_before, total_before = cpu_times()
     started = time.perf_counter()
@@ -316,7 +325,7 @@ def run_one(children: Children, args: argparse.Namespace, database: str, records
     status, main_usage = children.reap(harvester)
     seconds = time.perf_counter() - started
     busy_after, total_after = cpu_times()
-    tree_usage = sampler.stop()
+    tree_usage = sampler.stop(main_usage)
     sandbox_usage = children.stop(sandbox)
     if status != 0:
         check = f"FAILED: harvest exited with {status}, see {work / 'harvest.log'}"
