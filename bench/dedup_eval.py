@@ -98,11 +98,12 @@ def predicted_groups(store: Store) -> dict[str, list[tuple[str, str]]]:
 def report_false_merges(store: Store, wrong: set[Pair], where: dict[tuple[str, str], str],
                         show: int) -> None:
     print(f"\nFalse merges ({len(wrong)} pairs):")
+    shown = sorted(wrong, key=sorted)[:show]
     rules: dict[tuple[str, str], tuple[str, str]] = {}
-    for merged_id in sorted({where[next(iter(pair))] for pair in wrong})[:show]:
+    for merged_id in {where[next(iter(pair))] for pair in shown}:
         for member in explain(store, merged_id).members:
             rules[(member.library, member.record)] = (member.rule, member.reason)
-    for pair in sorted(wrong, key=sorted)[:show]:
+    for pair in shown:
         first, second = sorted(pair)
         print(f"  {where[first]}")
         for key in (first, second):
@@ -148,7 +149,7 @@ def main() -> int:
         started = time.monotonic()
         stored = load(store, network)
         loaded = time.monotonic()
-        summary = merge(store, settings)
+        merge(store, settings)
         merged = time.monotonic()
         groups = predicted_groups(store)
         truth = network.truth()
@@ -156,7 +157,7 @@ def main() -> int:
         scores = Scores(len(predicted), len(true), len(predicted & true))
         print(f"{args.records} sandbox records (seed {args.seed}), {stored} stored in "
               f"{loaded - started:.1f} s; merged in {merged - loaded:.1f} s into "
-              f"{len(groups)} merged records ({summary.created} created)")
+              f"{len(groups)} merged records")
         print(f"pairs: predicted {scores.predicted}, true {scores.true}, "
               f"correct {scores.correct}")
         print(f"precision {scores.precision:.4f}  recall {scores.recall:.4f}  "

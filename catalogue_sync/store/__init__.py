@@ -9,6 +9,8 @@ SQLAlchemy Core on SQLite (the default, one file) or PostgreSQL (by URL).
     quarantine.py    records that could not be used
     runs.py          harvest runs and each library's harvest state
     record_store.py  the Store, one transaction per method
+    matching.py      the merge's view of source records, their match profiles and keys
+    clusters.py      the union catalogue: merged records, members, corrections
 """
 
 from catalogue_sync.store.record_store import Store
