@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,16 +23,8 @@ CLI = Path(sys.executable).parent / "catalogue-sync"
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    with run_sandbox(SandboxNetwork(seed=11, total_records=250), page_size=20) as server:
-        yield server
-
-
-@pytest.fixture
-def network_file(sandbox: SandboxServer, tmp_path: Path, store_url: str) -> Path:
-    path = tmp_path / "network.toml"
-    path.write_text(network_toml(sandbox.base_url, sandbox.network, database=store_url))
-    return path
+def page_size() -> int:
+    return 20
 
 
 def expected(sandbox: SandboxServer, library_id: str) -> tuple[int, int]:

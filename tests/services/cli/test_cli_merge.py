@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import tomlkit
 
 from catalogue_sync.errors import StoreError
-from services.sandbox.config import network_toml
-from services.sandbox.generator import SandboxNetwork
-from services.sandbox.testing import SandboxServer, run_sandbox
+from services.sandbox.testing import SandboxServer
 
 Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    with run_sandbox(SandboxNetwork(seed=11, total_records=250), page_size=50) as server:
-        yield server
-
-
-@pytest.fixture
-def network_file(sandbox: SandboxServer, tmp_path: Path, store_url: str) -> Path:
-    path = tmp_path / "network.toml"
-    path.write_text(network_toml(sandbox.base_url, sandbox.network, database=store_url))
-    return path
+def page_size() -> int:
+    return 50
 
 
 @pytest.fixture
