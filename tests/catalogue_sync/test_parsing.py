@@ -151,7 +151,6 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_workers_end_when_the_harvester_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "harvester.py"
     script.write_text(HARVESTER.format(root=str(ROOT), tests=str(Path(__file__).parent)))
