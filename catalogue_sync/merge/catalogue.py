@@ -3,6 +3,8 @@
     merge(store, network)                     what changed since the last run (full=True: all)
     split(store, LIB, ID, config=network)     this record stands alone, now and in every run
     join(store, (LIB, ID), (LIB, ID), config=network)   these two records are one, likewise
+    corrections(store, record=(LIB, ID))      the corrections in force, where their records are
+    undo(store, correction_id, config=network)   take one back, merging its records again
     explain(store, merged_id)                 members, their keys and the rule joining each
     clusters(store)                           every merged record's members, for exports
     get_merged(store, merged_id), merged_for(store, LIB, ID)
@@ -10,7 +12,9 @@
 Corrections are stored and honoured by every later run, re-harvest and full rebuild; the
 records they touch are merged again at once, which is why they need the merge settings.
 A split drops the record's earlier joins; a join leaves a split in place (the record then
-stands with the records it is joined to, and no others).
+stands with the records it is joined to, and no others). Undoing a correction merges its
+records again under the rules and the corrections that remain; the joins a split dropped do
+not come back.
 """
 
 from __future__ import annotations
@@ -31,12 +35,15 @@ from catalogue_sync.store import clusters as stored
 from catalogue_sync.store.clusters import Correction, MergedRecord
 from catalogue_sync.store.matching import RecordKey
 
-__all__ = ["ExplainedMember", "Explanation", "MergeSummary", "MergedRecord", "clusters",
-           "explain", "get_merged", "join", "merge", "merged_for", "split"]
+__all__ = ["CorrectedRecord", "CorrectionStatus", "ExplainedMember", "Explanation",
+           "MergeSummary", "MergedRecord", "clusters", "corrections", "explain", "get_merged",
+           "join", "merge", "merged_for", "split", "undo"]
 
 Config = NetworkConfig | MergeConfig | MergeSettings
 EXPORT_PAGE = 500
 MAX_REDIRECTS = 50
+MAX_ID = 2**63 - 1
+"""The largest id the store can hold; anything above is no correction's, not a crash."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,29 @@ class Explanation:
     when its records are all gone)."""
 
 
+@dataclass(frozen=True, slots=True)
+class CorrectedRecord:
+    """A record a correction names, and the merged record it is in now."""
+
+    library: str
+    record: str
+    merged: str | None
+    """None when the record is deleted at its source, or not merged yet."""
+    member_count: int
+    """How many records that merged record holds (0 without one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionStatus:
+    """A librarian's split or join, and where the records it names are now."""
+
+    id: int
+    kind: str
+    records: list[CorrectedRecord]
+    """The split record; or the two joined records, in the order the librarian gave."""
+    created_at: datetime
+
+
 def split(store: Store, library: str, local_id: str, *, config: Config) -> MergedRecord | None:
     """Take a record out of its merged record for good; returns its merged record now."""
     record = (library, local_id)
@@ -95,6 +125,28 @@ def join(store: Store, first: RecordKey, second: RecordKey, *, config: Config
             stored.add_correction(connection, "join", first, second, _now())
     merge_records(store, config, [first, second])
     return merged_for(store, *first)
+
+
+def corrections(store: Store, record: RecordKey | None = None) -> list[CorrectionStatus]:
+    """The corrections in force, oldest first (only those naming ``record``, if given)."""
+    with store.transaction("reading corrections") as connection:
+        found = (stored.corrections_touching(connection, [record]) if record
+                 else stored.all_corrections(connection))
+        return _statuses(connection, found)
+
+
+def undo(store: Store, correction_id: int, *, config: Config) -> CorrectionStatus:
+    """Take a correction back and merge its records again; returns where they are now."""
+    correction = None
+    if 0 < correction_id <= MAX_ID:
+        with store.transaction("undoing a correction", writes=True) as connection:
+            correction = stored.delete_correction(connection, correction_id)
+    if correction is None:
+        raise CatalogueError(f"no correction {correction_id} "
+                             "(catalogue-sync merge corrections lists those in force)")
+    merge_records(store, config, _records(correction))
+    with store.transaction("reading corrected records") as connection:
+        return _statuses(connection, [correction])[0]
 
 
 def get_merged(store: Store, merged_id: str) -> MergedRecord | None:
@@ -172,6 +224,27 @@ def _redirect(connection: sa.Connection, merged: MergedRecord) -> str | None:
             return None
         current = stored.read_merged(connection, [current.replaced_by]).get(current.replaced_by)
     return None
+
+
+def _statuses(connection: sa.Connection, found: list[Correction]) -> list[CorrectionStatus]:
+    """Each correction with the merged record each of its records is in now."""
+    where = stored.clusters_of(connection, {key for c in found for key in _records(c)})
+    merged = stored.read_merged(connection, where.values())
+
+    def placed(key: RecordKey) -> CorrectedRecord:
+        merged_id = where.get(key)
+        holder = merged.get(merged_id) if merged_id else None
+        return CorrectedRecord(key[0], key[1], merged_id, holder.member_count if holder else 0)
+
+    return [CorrectionStatus(c.id, c.kind, [placed(key) for key in _records(c)], c.created_at)
+            for c in found]
+
+
+def _records(correction: Correction) -> list[RecordKey]:
+    """The records a correction names: one for a split, two for a join."""
+    if correction.other_library is None:
+        return [_one(correction)]
+    return [_one(correction), _other(correction)]
 
 
 def _live(connection: sa.Connection, record: RecordKey) -> None:

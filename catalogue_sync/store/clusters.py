@@ -236,6 +236,20 @@ def corrections_touching(connection: sa.Connection, keys: Iterable[RecordKey]
     return [found[key] for key in sorted(found)]
 
 
+def all_corrections(connection: sa.Connection) -> list[Correction]:
+    """Every correction in force, oldest first."""
+    query = sa.select(merge_corrections).order_by(merge_corrections.c.id)
+    return [Correction(**row._asdict()) for row in connection.execute(query)]
+
+
+def delete_correction(connection: sa.Connection, correction_id: int) -> Correction | None:
+    """Forget one correction; returns what it was, or None if there is no such id."""
+    query = (sa.delete(merge_corrections).where(merge_corrections.c.id == correction_id)
+             .returning(*merge_corrections.c))
+    row = connection.execute(query).first()
+    return Correction(**row._asdict()) if row else None
+
+
 def delete_joins(connection: sa.Connection, record: RecordKey) -> list[RecordKey]:
     """Forget the joins of a record (it is split off); returns the records it was joined to."""
     joins = [c for c in corrections_touching(connection, [record]) if c.kind == "join"]

@@ -1,4 +1,5 @@
-"""``merge run/split/join/explain`` and ``export clusters``: the union catalogue.
+"""``merge run/split/join/corrections/undo/explain`` and ``export clusters``: the union
+catalogue.
 
 Records are named ``LIBRARY:LOCAL_ID`` (the library's id in network.toml, then the record's
 id in its ILS); merged records by their id (``m`` and twelve hex digits).
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from dataclasses import asdict
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -17,14 +19,18 @@ from rich.table import Table
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.errors import CatalogueError
 from catalogue_sync.merge.catalogue import (
+    CorrectedRecord,
+    CorrectionStatus,
     Explanation,
     MergeSummary,
     clusters,
+    corrections,
     explain,
     join,
     merge,
     merged_for,
     split,
+    undo,
 )
 from catalogue_sync.store import Store
 from services.cli.context import Context
@@ -75,6 +81,43 @@ def join_records(ctx: typer.Context, first: RecordArgument, second: RecordArgume
     where = f"merged record {merged.id}" if merged else "one merged record"
     console.print(f"{escape(first)} and {escape(second)} are now in {where}; "
                   "every later merge keeps them together.")
+
+
+@merge_app.command("corrections")
+def list_corrections(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="One JSON object a line: id, kind, records (library, record, merged, "
+        "member_count), created_at.")] = False,
+    record: Annotated[str | None, typer.Option(
+        "--record", metavar="LIBRARY:ID", help="Only the corrections naming this record.")
+    ] = None,
+) -> None:
+    """List the splits and joins in force, and the merged record each record is in now."""
+    context: Context = ctx.obj
+    network = context.network()
+    named = parse_record(network, record) if record else None
+    with context.store(network) as store:
+        found = corrections(store, named)
+    if as_json:
+        for status in found:
+            sys.stdout.write(json.dumps(correction_json(status), ensure_ascii=False) + "\n")
+        return
+    show_corrections(found, record)
+
+
+@merge_app.command("undo")
+def undo_correction(
+    ctx: typer.Context,
+    correction_id: Annotated[int, typer.Argument(
+        metavar="CORRECTION_ID", help="A correction's id, as `merge corrections` lists it.")],
+) -> None:
+    """Take a split or join back; its records are merged again at once, as the rules say."""
+    context: Context = ctx.obj
+    network = context.network()
+    with context.store(network) as store:
+        status = undo(store, correction_id, config=network)
+    show_undone(status)
 
 
 @merge_app.command("explain")
@@ -141,6 +184,52 @@ def show_summary(summary: MergeSummary) -> None:
                   str(summary.created), str(summary.changed), str(summary.deleted),
                   f"{summary.seconds:.1f}")
     console.print(table)
+
+
+def correction_json(status: CorrectionStatus) -> dict[str, Any]:
+    """A correction as ``merge corrections --json`` writes it."""
+    return {**asdict(status), "created_at": status.created_at.isoformat()}
+
+
+def show_corrections(found: list[CorrectionStatus], record: str | None) -> None:
+    """The corrections as a table; or a sentence saying there are none, and how to add one."""
+    if not found:
+        which = f"No correction names {escape(record)}" if record else "No corrections in force"
+        console.print(f"{which}. Add one with [bold]catalogue-sync merge split LIBRARY:ID[/bold]"
+                      " or [bold]catalogue-sync merge join LIBRARY:ID LIBRARY:ID[/bold].")
+        return
+    table = Table("id", "kind", "record", "now in", "joined with", "now in", "made",
+                  title="Corrections in force",
+                  caption="catalogue-sync merge undo ID takes one back")
+    for status in found:
+        first, *other = status.records
+        joined = [escape(_name(other[0])), _placed(other[0])] if other else ["", ""]
+        table.add_row(str(status.id), status.kind, escape(_name(first)), _placed(first),
+                      *joined, status.created_at.strftime("%Y-%m-%d %H:%M UTC"))
+    console.print(table)
+
+
+def show_undone(status: CorrectionStatus) -> None:
+    """What was taken back, then where its records are now."""
+    names = " and ".join(escape(_name(corrected)) for corrected in status.records)
+    console.print(f"Correction {status.id} undone (the {status.kind} of {names}); "
+                  "later merges no longer honour it.")
+    for corrected in status.records:
+        where = ("is in no merged record (deleted at its source, or not merged yet)"
+                 if corrected.merged is None else
+                 f"is now in merged record {_placed(corrected)}")
+        console.print(f"  {escape(_name(corrected))} {where}")
+
+
+def _name(corrected: CorrectedRecord) -> str:
+    return f"{corrected.library}:{corrected.record}"
+
+
+def _placed(corrected: CorrectedRecord) -> str:
+    if corrected.merged is None:
+        return "none (deleted, or not merged yet)"
+    count = corrected.member_count
+    return f"{corrected.merged} ({count} record{'' if count == 1 else 's'})"
 
 
 def show_explanation(explanation: Explanation) -> None:
