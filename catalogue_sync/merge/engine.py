@@ -5,12 +5,12 @@ watermark (the last source change number processed), so a merge killed at any mo
 resumes after the last committed batch. The watermark's counter row is locked for the whole
 batch: two merges (a harvest's and a librarian's command) never interleave.
 
-A full rebuild first computes every record's match profile again (the keys may have
-changed with the code or the blocklist), then merges every record from change 0 with the
-same code as an incremental run. Clusters and merged records stay in place meanwhile, so a
-rebuild that finds the same clusters writes nothing and every id stays; where clusters do
-change, ids are inherited as in any run. A rebuild killed halfway is finished by the next
-run. Changing ``[merge]`` in network.toml makes the next run a full rebuild by itself.
+The first merge of a store, and a full rebuild, merge every record at once, component by
+component (see ``rebuild``), with the same code as an incremental run. Clusters and merged
+records stay in place meanwhile, so a rebuild that finds the same clusters writes nothing
+and every id stays; where clusters do change, ids are inherited as in any run. A rebuild
+killed halfway is started again by the next run. Changing ``[merge]`` in network.toml makes
+the next run a full rebuild by itself.
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-
 from catalogue_sync.config import MergeConfig, NetworkConfig
-from catalogue_sync.merge.region import Region, save_profiles
+from catalogue_sync.merge.rebuild import Rebuild
+from catalogue_sync.merge.region import Region
 from catalogue_sync.merge.settings import MergeSettings
 from catalogue_sync.merge.writer import RegionOutcome
 from catalogue_sync.store import Store, matching
@@ -42,6 +41,9 @@ class MergeSummary:
     """What a merge run did."""
 
     full: bool = False
+    """Every record was merged again (a full rebuild, or the first merge)."""
+    first: bool = False
+    """The first merge of this store."""
     records: int = 0
     """Source records processed (changed, added or deleted since the last run)."""
     created: int = 0
@@ -62,9 +64,14 @@ def merge(store: Store, config: NetworkConfig | MergeConfig | MergeSettings, *,
     """Merge what changed since the last run into the union catalogue (``full``: everything)."""
     settings = _settings(config)
     started = time.monotonic()
-    summary = MergeSummary(full=_begin(store, settings, full, batch))
+    kind = _kind(store, settings, full)
+    summary = MergeSummary(full=kind != "incremental", first=kind == "first")
+    if summary.full:
+        rebuild = Rebuild(store, settings, batch, _now())
+        rebuild.run()
+        summary.add(rebuild.outcome, rebuild.records)
     logged: set[str] = set()
-    while True:
+    while True:  # after a rebuild: what changed while it ran
         with store.transaction("merging records", writes=True) as connection:
             watermark = stored.lock_counter(connection, stored.MERGE_WATERMARK)
             changes = matching.read_changes(connection, watermark, batch)
@@ -76,7 +83,7 @@ def merge(store: Store, config: NetworkConfig | MergeConfig | MergeSettings, *,
         log.debug("merged a batch", extra={"records": len(changes),
                                            "watermark": changes[-1].change_seq})
     summary.seconds = time.monotonic() - started
-    log.info("merge finished", extra={"full": summary.full, "records": summary.records,
+    log.info("merge finished", extra={"kind": kind, "records": summary.records,
                                       "new": summary.created, "changed": summary.changed,
                                       "deleted": summary.deleted,
                                       "seconds": round(summary.seconds, 2)})
@@ -97,40 +104,22 @@ def _settings(config: NetworkConfig | MergeConfig | MergeSettings) -> MergeSetti
     return config if isinstance(config, MergeSettings) else MergeSettings.from_config(config)
 
 
-def _begin(store: Store, settings: MergeSettings, full: bool, batch: int) -> bool:
-    """Prepare a full rebuild if asked or if the settings changed; whether it is one."""
-    with store.transaction("starting the merge", writes=True) as connection:
-        stored.lock_counter(connection, stored.MERGE_WATERMARK)
-        before = stored.lock_counter(connection, stored.MERGE_SETTINGS)
-        if before != settings.fingerprint and _merged_before(connection):
-            log.warning("the [merge] settings changed since the last merge: rebuilding all")
-            full = True
-        if not full:
-            stored.set_counter(connection, stored.MERGE_SETTINGS, settings.fingerprint)
-            return False
-    _profile_everything(store, settings, batch)
-    with store.transaction("starting a full merge", writes=True) as connection:
-        stored.lock_counter(connection, stored.MERGE_WATERMARK)
-        # Only now: a rebuild killed while profiling is started again by the next run.
-        stored.set_counter(connection, stored.MERGE_WATERMARK, 0)
-        stored.set_counter(connection, stored.MERGE_SETTINGS, settings.fingerprint)
-    return True
-
-
-def _profile_everything(store: Store, settings: MergeSettings, batch: int) -> None:
-    """Compute every record's match profile and keys again, batch by batch."""
-    after = 0
-    while True:
-        with store.transaction("computing match profiles", writes=True) as connection:
-            changes = matching.read_changes(connection, after, batch)
-            save_profiles(connection, settings, changes)
-        if len(changes) < batch:
-            return
-        after = changes[-1].change_seq
-
-
-def _merged_before(connection: sa.Connection) -> bool:
-    return stored.read_counter(connection, stored.MERGE_WATERMARK) > 0
+def _kind(store: Store, settings: MergeSettings, full: bool) -> str:
+    """"first" (nothing merged yet), "full" (asked, or needed) or "incremental"."""
+    with store.transaction("starting the merge") as connection:
+        watermark = stored.read_counter(connection, stored.MERGE_WATERMARK)
+        before = stored.read_counter(connection, stored.MERGE_SETTINGS)
+    if watermark == 0:
+        return "first"
+    if full:
+        return "full"
+    if before == 0:
+        log.warning("the last full merge did not finish: merging everything again")
+        return "full"
+    if before != settings.fingerprint:
+        log.warning("the [merge] settings changed since the last merge: rebuilding all")
+        return "full"
+    return "incremental"
 
 
 def _now() -> datetime:

@@ -49,7 +49,8 @@ ROOT = Link("best", "the most complete record, shown for the whole cluster", Non
 
 
 class UnionFind:
-    """Disjoint sets of records, with path halving and union by size."""
+    """Disjoint sets of records, with path halving and union by size; a record not met yet
+    is a set of its own."""
 
     def __init__(self, nodes: Iterable[RecordKey]) -> None:
         self.parent = {node: node for node in nodes}
@@ -57,10 +58,17 @@ class UnionFind:
 
     def find(self, node: RecordKey) -> RecordKey:
         parent = self.parent
+        if node not in parent:
+            parent[node] = node
+            self.size[node] = 1
+            return node
         while parent[node] != node:
             parent[node] = parent[parent[node]]
             node = parent[node]
         return node
+
+    def same(self, a: RecordKey, b: RecordKey) -> bool:
+        return a in self.parent and b in self.parent and self.find(a) == self.find(b)
 
     def union(self, a: RecordKey, b: RecordKey) -> None:
         root_a, root_b = self.find(a), self.find(b)

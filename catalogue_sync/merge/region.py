@@ -74,9 +74,10 @@ class Region:
         self._corrections_read: set[RecordKey] = set()
         self._any_corrections = stored.has_corrections(connection)
 
-    def run(self, changed: Sequence[SourceState]) -> RegionOutcome:
-        """Bring the clusters up to date with ``changed`` (deleted records included)."""
-        seeds = self._update_profiles(changed)
+    def run(self, changed: Sequence[SourceState], *, profiled: bool = False) -> RegionOutcome:
+        """Bring the clusters up to date with ``changed`` (deleted records included);
+        ``profiled``: their stored profiles and keys are current already (a rebuild)."""
+        seeds = self._update_profiles(changed, profiled)
         old = self._old_components({state.key for state in changed})
         nodes = self._nodes(seeds | set(old))
         while True:
@@ -94,9 +95,14 @@ class Region:
 
     # Profiles, keys, corrections
 
-    def _update_profiles(self, changed: Sequence[SourceState]) -> set[RecordKey]:
+    def _update_profiles(self, changed: Sequence[SourceState], profiled: bool
+                         ) -> set[RecordKey]:
         """Store the profiles of the live records, drop the deleted ones'; the live keys."""
-        self.profiles.update(save_profiles(self.connection, self.settings, changed))
+        if profiled:  # computing them again costs less than reading them back
+            self.profiles.update((state.key, profile_of(state, self.settings))
+                                 for state in changed if not state.deleted)
+        else:
+            self.profiles.update(save_profiles(self.connection, self.settings, changed))
         self.sources.update((s.key, s.normalized) for s in changed if not s.deleted)
         return {state.key for state in changed if not state.deleted}
 
@@ -260,19 +266,26 @@ class Region:
             self.sources[key] = state.normalized
 
 
+def profile_of(state: SourceState, settings: MergeSettings) -> MatchKeys:
+    return match_keys(state.library, state.normalized, settings.blocklist)
+
+
 def save_profiles(connection: sa.Connection, settings: MergeSettings,
-                  changed: Sequence[SourceState]) -> dict[RecordKey, MatchKeys]:
-    """Store the match profiles and keys of the live records, drop the deleted ones'."""
+                  changed: Sequence[SourceState], *, fresh: bool = False
+                  ) -> dict[RecordKey, MatchKeys]:
+    """Store the match profiles and keys of the live records, drop the deleted ones'
+    (``fresh``: no record has any, they were all cleared)."""
     profiles: dict[RecordKey, MatchKeys] = {}
     rows = []
     for state in changed:
         if not state.deleted:
-            keys = match_keys(state.library, state.normalized, settings.blocklist)
+            keys = profile_of(state, settings)
             profiles[state.key] = keys
             rows.append(ProfileRow(state.library, state.local_id, to_json(keys), keys.work,
                                    blocking_keys(keys)))
-    matching.save_profiles(connection, rows)
-    matching.drop_profiles(connection, [state.key for state in changed if state.deleted])
+    matching.save_profiles(connection, rows, fresh=fresh)
+    if not fresh:
+        matching.drop_profiles(connection, [state.key for state in changed if state.deleted])
     return profiles
 
 

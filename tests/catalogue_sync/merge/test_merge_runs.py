@@ -7,6 +7,7 @@ that matter to it, and checks what a librarian or a patron would see.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -107,31 +108,60 @@ def test_the_display_record_comes_from_the_preferred_library_when_equally_comple
     assert [h["library"] for h in merged.display["holdings"]] == ["niort", "fm"]
 
 
-def test_a_merge_killed_midway_resumes_after_its_last_batch(
-        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    for number in range(20):  # twenty novels, each held by three libraries
-        for library in ("fm", "niort", "parth"):
-            put(store, library, str(number), title=f"Roman {number}",
-                authors=["Camus, Albert"], year=1960)
+def _fail_third_region(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Make the third region merged fail as a lost connection would; returns the undo."""
     real_run = region.Region.run
     calls = {"n": 0}
 
-    def failing(self: region.Region, changed: Any) -> Any:
+    def failing(self: region.Region, changed: Any, **options: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 3:
             raise StoreError("record store: the server closed the connection")
-        return real_run(self, changed)
+        return real_run(self, changed, **options)
 
     monkeypatch.setattr(region.Region, "run", failing)
+    return lambda: monkeypatch.setattr(region.Region, "run", real_run)
+
+
+def _novels(store: Store, numbers: range) -> None:
+    for number in numbers:  # novels, each held by three libraries
+        for library in ("fm", "niort", "parth"):
+            put(store, library, str(number), title=f"Roman {number}",
+                authors=["Camus, Albert"], year=1960)
+
+
+def test_an_incremental_merge_killed_midway_resumes_after_its_last_batch(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _novels(store, range(5))
+    merge(store, CONFIG)
+    _novels(store, range(5, 25))
+    restore = _fail_third_region(monkeypatch)
     with pytest.raises(StoreError):
         merge(store, CONFIG, batch=10)
-    assert sum(len(group) for group in partition(store)) == 20  # two batches kept
-    monkeypatch.setattr(region.Region, "run", real_run)
+    assert sum(len(group) for group in partition(store)) == 15 + 20  # two batches kept
+    restore()
     assert merge(store, CONFIG, batch=10).records == 40
     resumed = partition(store)
-    assert len(resumed) == 20 and all(len(group) == 3 for group in resumed)
+    assert len(resumed) == 25 and all(len(group) == 3 for group in resumed)
     merge(store, CONFIG, full=True)
     assert partition(store) == resumed
+
+
+def test_a_full_merge_killed_midway_is_done_again_by_the_next_run(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _novels(store, range(20))
+    merge(store, CONFIG)
+    expected = partition(store)
+    _novels(store, range(20, 30))
+    restore = _fail_third_region(monkeypatch)
+    with pytest.raises(StoreError):
+        merge(store, CONFIG, full=True, batch=10)
+    restore()
+    summary = merge(store, CONFIG, batch=10)
+    assert summary.full and summary.records == 90
+    done = partition(store)
+    assert len(done) == 30 and all(len(group) == 3 for group in done)
+    assert all(group in done for group in expected)
 
 
 def test_a_key_shared_by_too_many_records_is_not_used_and_is_logged(
