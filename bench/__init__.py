@@ -1,0 +1,1 @@
+"""Benchmarks and evaluation sets; run the scripts here from the repository root."""
