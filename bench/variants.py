@@ -877,7 +877,7 @@ def derived_sources(seed: int) -> tuple[list[Source], list[tuple[str, str, str]]
                           if s.derived]
             if len(made) == 2:
                 relations.append((made[0].manifestation, made[1].manifestation,
-                                  "volumes 1 and 2 with one set ISBN"))
+                                  "volumes 1 and 2 of the title (derived)"))
     return sources, relations
 
 
