@@ -88,7 +88,8 @@ class Rebuild:
         after = 0
         while True:
             with self.store.transaction("computing match profiles", writes=True) as connection:
-                changes = matching.read_changes(connection, after, self.batch, upto)
+                changes = matching.read_changes(connection, after, self.batch, upto,
+                                                for_profiles=True)
                 save_profiles(connection, self.settings, changes, fresh=True)
             if len(changes) < self.batch:
                 return
@@ -124,13 +125,14 @@ class Rebuild:
         after = 0
         while True:
             with self.store.transaction("reading records to merge") as connection:
-                changes = matching.read_changes(connection, after, self.batch, upto)
-            alone = [state for state in changes if state.key not in forest.parent]
-            if alone:
-                yield alone
-            if len(changes) < self.batch:
+                changes = matching.read_changed_keys(connection, after, self.batch * 2, upto)
+                alone = [key for key, _ in changes if key not in forest.parent]
+                states = list(matching.read_sources(connection, alone).values())
+            if states:
+                yield states
+            if len(changes) < self.batch * 2:
                 return
-            after = changes[-1].change_seq
+            after = changes[-1][1]
 
     def _merge(self, states: list[SourceState]) -> None:
         with self.store.transaction("merging records", writes=True) as connection:

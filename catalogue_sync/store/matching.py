@@ -28,6 +28,11 @@ PAIR_CHUNK = 400
 # Everything the merge needs of a source record: all but the raw bytes.
 _SOURCE_COLUMNS = [column for column in source_records.c
                    if column.name not in ("data", "raw_format", "checksum")]
+# What a match profile is computed from: holdings and subjects never change a record's keys,
+# and decoding them is most of the cost of reading a record.
+_PROFILE_COLUMNS = [*(column for column in _SOURCE_COLUMNS
+                      if column.name not in ("items", "subjects")),
+                    sa.null().label("items"), sa.null().label("subjects")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +102,32 @@ def _source(row: sa.Row[Any]) -> SourceState:
 
 
 def read_changes(connection: sa.Connection, after_seq: int, limit: int,
-                 up_to: int | None = None) -> list[SourceState]:
+                 up_to: int | None = None, *, for_profiles: bool = False
+                 ) -> list[SourceState]:
     """Up to ``limit`` source records changed after ``after_seq`` (and at ``up_to`` or
-    before), in change order."""
+    before), in change order; ``for_profiles``: without their holdings and subjects."""
+    query = sa.select(*(_PROFILE_COLUMNS if for_profiles else _SOURCE_COLUMNS))
+    query = _changed(query, after_seq, limit, up_to)
+    return [_source(row) for row in connection.execute(query)]
+
+
+def read_changed_keys(connection: sa.Connection, after_seq: int, limit: int, up_to: int
+                      ) -> list[tuple[RecordKey, int]]:
+    """The records ``read_changes`` would return, and their change numbers only."""
     table = source_records.c
-    query = sa.select(*_SOURCE_COLUMNS).where(table.change_seq > after_seq)
+    query = _changed(sa.select(table.library, table.local_id, table.change_seq),
+                     after_seq, limit, up_to)
+    return [((row.library, row.local_id), int(row.change_seq))
+            for row in connection.execute(query)]
+
+
+def _changed(query: sa.Select[Any], after_seq: int, limit: int, up_to: int | None
+             ) -> sa.Select[Any]:
+    table = source_records.c
+    query = query.where(table.change_seq > after_seq)
     if up_to is not None:
         query = query.where(table.change_seq <= up_to)
-    query = query.order_by(table.change_seq).limit(limit)
-    return [_source(row) for row in connection.execute(query)]
+    return query.order_by(table.change_seq).limit(limit)
 
 
 def read_sources(connection: sa.Connection, keys: Iterable[RecordKey]) -> dict[RecordKey,

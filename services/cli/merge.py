@@ -180,7 +180,8 @@ def show_summary(summary: MergeSummary) -> None:
     """The merge's counts as a table."""
     table = Table("mode", "records", "created", "changed", "deleted", "seconds",
                   title="Merge summary")
-    table.add_row("full" if summary.full else "incremental", str(summary.records),
+    mode = "first" if summary.first else "full" if summary.full else "incremental"
+    table.add_row(mode, str(summary.records),
                   str(summary.created), str(summary.changed), str(summary.deleted),
                   f"{summary.seconds:.1f}")
     console.print(table)

@@ -61,7 +61,7 @@ def test_harvest_no_merge_leaves_the_merge_to_merge_run(run: Run) -> None:
     assert code == 0 and "Merge summary" not in out
     assert exported(run) == []
     code, out, _ = run("merge", "run")
-    assert code == 0 and "Merge summary" in out
+    assert code == 0 and "Merge summary" in out and "first" in out
     merged = exported(run)
     assert merged
     code, out, _ = run("merge", "run", "--full")
