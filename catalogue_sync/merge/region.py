@@ -46,11 +46,6 @@ from catalogue_sync.store.matching import ProfileRow, RecordKey, SourceState
 
 log = logging.getLogger(__name__)
 
-HARD_VETOES = frozenset({"veto:same-library", "veto:format", "veto:isbn-conflict",
-                         "veto:id-conflict", "veto:title"})
-"""Verdicts that say two records differ (not merely that evidence is missing): two such
-records never share a cluster through a third one, unless a librarian joined one of them."""
-
 
 class Region:
     """One pass of the merge, inside one transaction, over the records given and their reach.
@@ -232,7 +227,7 @@ class Region:
         if self.joins.get(a) or self.joins.get(b):
             return False
         decision = self._decide(a, b)
-        return not decision.merge and decision.rule in HARD_VETOES
+        return decision.conflict
 
     def _taken(self, merged_ids: Iterable[str]) -> set[str]:
         rows = stored.read_merged(self.connection, merged_ids)

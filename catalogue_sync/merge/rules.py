@@ -105,6 +105,10 @@ class Decision:
     """A stable name from ``RULES``."""
     reason: str
     """One sentence naming the values compared."""
+    conflict: bool = False
+    """The records carry evidence that they differ (both values known, and different), not
+    merely too little evidence that they are one: two such records never share a cluster
+    through a third one, unless a librarian joined one of them."""
 
 
 _DEFAULT = MatchSettings()
@@ -158,20 +162,22 @@ def _same_library(a: MatchKeys, b: MatchKeys, settings: MatchSettings) -> Decisi
     if settings.same_library or a.library != b.library:
         return None
     return Decision(False, "veto:same-library",
-                    f"both records come from library {a.library} ({a.record} and {b.record})")
+                    f"both records come from library {a.library} ({a.record} and {b.record})",
+                    conflict=True)
 
 
 def _format(a: MatchKeys, b: MatchKeys) -> Decision | None:
     if a.format is b.format:
         return None
-    return Decision(False, "veto:format", f"formats differ: {a.format} vs {b.format}")
+    return Decision(False, "veto:format", f"formats differ: {a.format} vs {b.format}",
+                    conflict=True)
 
 
 def _isbn_conflict(a: MatchKeys, b: MatchKeys) -> Decision | None:
     if not a.isbns or not b.isbns or not a.isbns.isdisjoint(b.isbns):
         return None
     return Decision(False, "veto:isbn-conflict",
-                    f"ISBNs differ: {_listed(a.isbns)} vs {_listed(b.isbns)}")
+                    f"ISBNs differ: {_listed(a.isbns)} vs {_listed(b.isbns)}", conflict=True)
 
 
 def _id_conflict(a: MatchKeys, b: MatchKeys) -> Decision | None:
@@ -189,7 +195,8 @@ def _id_conflict(a: MatchKeys, b: MatchKeys) -> Decision | None:
 def _conflict(scheme: str, ours: frozenset[str] | set[str], theirs: frozenset[str] | set[str]
               ) -> Decision:
     return Decision(False, "veto:id-conflict",
-                    f"{_LABELS[scheme]}s differ: {_listed(ours)} vs {_listed(theirs)}")
+                    f"{_LABELS[scheme]}s differ: {_listed(ours)} vs {_listed(theirs)}",
+                    conflict=True)
 
 
 def _by_scheme(ids: frozenset[str]) -> dict[str, set[str]]:
@@ -214,7 +221,7 @@ def _by_number(a: MatchKeys, b: MatchKeys, shared: list[tuple[str, str]],
     if len(shared) == 1:
         veto = _reused_number(a, b, settings)
         if veto:
-            return Decision(False, veto[0], f"{evidence}, but {veto[1]}")
+            return Decision(False, veto[0], f"{evidence}, but {veto[1]}", conflict=True)
     rule = f"shared-{scheme}" if scheme in ("isbn", "issn") else f"shared-id:{scheme}"
     return Decision(True, rule, evidence)
 
@@ -284,7 +291,8 @@ def _subtitle(a: MatchKeys, b: MatchKeys) -> Decision | None:
         return None
     if _overlap(set(ours.split()), set(theirs.split())) >= MIN_TITLE_OVERLAP:
         return None
-    return Decision(False, "veto:subtitle", f"subtitles differ: '{ours}' vs '{theirs}'")
+    return Decision(False, "veto:subtitle", f"subtitles differ: '{ours}' vs '{theirs}'",
+                    conflict=True)
 
 
 def _subtitle_of(keys: MatchKeys) -> str:
@@ -295,7 +303,8 @@ def _author(a: MatchKeys, b: MatchKeys) -> Decision | None:
     if a.author and b.author:
         if a.author == b.author:
             return None
-        return Decision(False, "veto:author", f"authors differ: '{a.author}' vs '{b.author}'")
+        return Decision(False, "veto:author", f"authors differ: '{a.author}' vs '{b.author}'",
+                        conflict=True)
     unknown = a if not a.author else b
     return Decision(False, "veto:author", f"same title '{a.title}' but no author in "
                     f"{unknown.library} record {unknown.record}")
@@ -306,7 +315,7 @@ def _year(a: MatchKeys, b: MatchKeys, tolerance: int) -> Decision | None:
         if abs(a.year - b.year) <= tolerance:
             return None
         return Decision(False, "veto:year", f"years differ by more than {tolerance}: "
-                        f"{a.year} vs {b.year}")
+                        f"{a.year} vs {b.year}", conflict=True)
     unknown = a if a.year is None else b
     return Decision(False, "veto:year", f"same title '{a.title}' and author but no year in "
                     f"{unknown.library} record {unknown.record}")
@@ -315,7 +324,8 @@ def _year(a: MatchKeys, b: MatchKeys, tolerance: int) -> Decision | None:
 def _pages(a: MatchKeys, b: MatchKeys, settings: MatchSettings) -> Decision | None:
     if _pages_compatible(a.pages, b.pages, settings):
         return None
-    return Decision(False, "veto:pages", f"page counts differ: {a.pages} vs {b.pages} pages")
+    return Decision(False, "veto:pages", f"page counts differ: {a.pages} vs {b.pages} pages",
+                    conflict=True)
 
 
 def _pages_compatible(ours: int | None, theirs: int | None, settings: MatchSettings) -> bool:

@@ -6,6 +6,7 @@ that matter to it, and checks what a librarian or a patron would see.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -74,6 +75,21 @@ def test_a_record_matching_two_different_editions_joins_neither(store: Store) ->
     book(store, "fm", "1", "etranger", year=1972, isbns=["9782070360024"])
     book(store, "niort", "1", "etranger", year=1973, isbns=["9782070379583"])
     book(store, "parth", "1", "etranger", year=1972, isbns=[])  # which edition is it?
+    merge(store, CONFIG)
+    assert partition(store) == {frozenset({key}) for key in
+                                [("fm", "1"), ("niort", "1"), ("parth", "1")]}
+
+
+def test_a_record_without_subtitle_bridges_no_two_books_whose_subtitles_differ(
+        store: Store, record: Callable[[str], NormalizedRecord]) -> None:
+    """"Le voyage : roman" and "Le voyage : carnets d'Orient" (same author, same year): a
+    record with neither subtitle nor number matches both by title, so it joins neither."""
+    roman, carnets = record("fm-voyage-martin.xml"), record("parth-voyage-martin-carnets.xml")
+    bare = dataclasses.replace(roman, subtitle=None, isbns=[], other_ids=[])
+    for library, normalized in (("fm", roman), ("parth", carnets), ("niort", bare)):
+        fields = {field.name: getattr(normalized, field.name)
+                  for field in dataclasses.fields(normalized) if field.name != "local_id"}
+        put(store, library, "1", **fields)
     merge(store, CONFIG)
     assert partition(store) == {frozenset({key}) for key in
                                 [("fm", "1"), ("niort", "1"), ("parth", "1")]}

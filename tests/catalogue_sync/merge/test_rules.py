@@ -96,7 +96,12 @@ CASES = [
 def test_each_rule_decides_and_names_its_values(
     keys: ReadKeys, a: str, b: str, expected: Decision
 ) -> None:
-    assert decide(keys(a), keys(b)) == expected
+    decision = decide(keys(a), keys(b))
+    assert (decision.merge, decision.rule, decision.reason) == (
+        expected.merge, expected.rule, expected.reason)
+    # Each veto here rests on values both records have: the records conflict, and no third
+    # record may bring them into one cluster. Different titles are no such evidence.
+    assert decision.conflict == (not expected.merge and expected.rule != "no-evidence")
 
 
 def test_every_rule_has_a_real_record_case() -> None:
@@ -163,7 +168,8 @@ def test_other_merges_only_with_other(keys: ReadKeys) -> None:
     a, b = keys("fm-etranger-folio.xml"), keys("niort-etranger-folio.xml")
     other_a, other_b = (dataclasses.replace(k, format=Format.OTHER) for k in (a, b))
     assert decide(other_a, other_b).rule == "shared-isbn"
-    assert decide(other_a, b) == Decision(False, "veto:format", "formats differ: other vs book")
+    assert decide(other_a, b) == Decision(False, "veto:format", "formats differ: other vs book",
+                                            conflict=True)
 
 
 def test_one_shared_isbn_among_several_is_enough(keys: ReadKeys) -> None:
@@ -178,7 +184,8 @@ def test_a_reused_number_on_books_of_different_lengths_vetoes(keys: ReadKeys) ->
     longer = dataclasses.replace(keys("chat-etranger-folio.mrc"), pages=320)
     assert decide(folio, longer) == Decision(
         False, "veto:pages",
-        "both have ISBN 9782070360024, but the page counts differ: 185 vs 320 pages")
+        "both have ISBN 9782070360024, but the page counts differ: 185 vs 320 pages",
+        conflict=True)
     longer_with_bnf = dataclasses.replace(longer, ids=frozenset({"bnf:35289316"}))
     assert decide(keys("niort-etranger-folio.xml"), longer_with_bnf).rule == "shared-isbn"
 
@@ -188,7 +195,8 @@ def test_an_issn_conflict_vetoes(keys: ReadKeys) -> None:
     other = dataclasses.replace(keys("niort-monde-diplomatique.xml"),
                                 issns=frozenset({"0395-2037"}))
     assert decide(diplo, other) == Decision(False, "veto:id-conflict",
-                                            "ISSNs differ: 0026-9395 vs 0395-2037")
+                                            "ISSNs differ: 0026-9395 vs 0395-2037",
+                                            conflict=True)
 
 
 def test_two_kinds_of_shared_numbers_outweigh_a_title_typo(keys: ReadKeys) -> None:
@@ -201,6 +209,7 @@ def test_two_kinds_of_shared_numbers_outweigh_a_title_typo(keys: ReadKeys) -> No
 
 
 def test_a_title_match_needs_both_years_and_both_authors(keys: ReadKeys) -> None:
+    """A missing year or author is too little evidence, not a conflict (``conflict`` False)."""
     folio, direct = keys("fm-etranger-folio.xml"), keys("parth-etranger-direct-name.xml")
     no_year = dataclasses.replace(direct, year=None)
     assert decide(folio, no_year) == Decision(
