@@ -179,8 +179,8 @@ class Target:
 
     def working(self) -> str:
         if self.kind == "sqlite":
-            return f"sqlite:///{ROOT / 'var' / 'bench' / 'merge' / 'working.sqlite'}"
-        return self._postgres_url("cs_bench_merge_working")
+            return f"sqlite:///{ROOT / 'var' / 'bench' / 'merge' / f'{self.name}-working.sqlite'}"
+        return self._postgres_url(f"cs_bench_{self.name}_working")
 
     def exists(self) -> bool:
         if self.kind == "sqlite":
@@ -190,10 +190,13 @@ class Target:
     def copy(self) -> str:
         """A fresh working copy of the loaded network; its URL."""
         if self.kind == "sqlite":
-            shutil.copyfile(_sqlite_path(self.kept()), _sqlite_path(self.working()))
+            working = _sqlite_path(self.working())
+            for suffix in ("-wal", "-shm"):  # a stale log would be replayed into the copy
+                working.with_name(working.name + suffix).unlink(missing_ok=True)
+            shutil.copyfile(_sqlite_path(self.kept()), working)
             return self.working()
-        self._admin("DROP DATABASE IF EXISTS cs_bench_merge_working")
-        self._admin(f"CREATE DATABASE cs_bench_merge_working "
+        self._admin(f"DROP DATABASE IF EXISTS cs_bench_{self.name}_working")
+        self._admin(f"CREATE DATABASE cs_bench_{self.name}_working "
                     f"TEMPLATE cs_bench_{self.name}_template")
         return self.working()
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from catalogue_sync.merge.graph import UnionFind
 from catalogue_sync.merge.profiles import from_json
-from catalogue_sync.merge.region import Region, save_profiles
+from catalogue_sync.merge.region import Region, WholeComponents, log_capped, save_profiles
 from catalogue_sync.merge.rules import decide
 from catalogue_sync.merge.settings import MergeSettings
 from catalogue_sync.merge.writer import RegionOutcome
@@ -65,14 +65,15 @@ class Rebuild:
         upto = self._start()
         self._profile(upto)
         forest = self._components()
+        whole = WholeComponents(self._capped())
         grouped = _grouped(forest)
         log.info("merge: %d records have duplicate candidates, in %d components",
                  len(forest.parent), len(grouped))
         for keys in _batches(grouped, self.batch):
-            self._merge(self._read(keys))
+            self._merge(self._read(keys), whole)
         del grouped
         for states in self._alone(forest, upto):
-            self._merge(states)
+            self._merge(states, whole)
         self._finish(upto)
         return upto
 
@@ -116,6 +117,14 @@ class Rebuild:
                 if decide(first_keys, second_keys, self.settings.match).merge:
                     forest.union(first, second)
 
+    def _capped(self) -> frozenset[str]:
+        """The keys no run uses, shared by too many records; each is logged."""
+        with self.store.transaction("finding over-shared keys") as connection:
+            counts = matching.keys_over(connection, self.settings.key_cap)
+        for key, count in sorted(counts.items()):
+            log_capped(key, count, self.logged)
+        return frozenset(counts)
+
     def _read(self, keys: list[RecordKey]) -> list[SourceState]:
         with self.store.transaction("reading records to merge") as connection:
             return list(matching.read_sources(connection, keys).values())
@@ -134,11 +143,11 @@ class Rebuild:
                 return
             after = changes[-1][1]
 
-    def _merge(self, states: list[SourceState]) -> None:
+    def _merge(self, states: list[SourceState], whole: WholeComponents) -> None:
         with self.store.transaction("merging records", writes=True) as connection:
             stored.lock_counter(connection, stored.MERGE_WATERMARK)
             region = Region(connection, self.settings, self.now, self.logged)
-            outcome = region.run(states, profiled=True)
+            outcome = region.run(states, whole=whole)
         self.outcome.created += outcome.created
         self.outcome.changed += outcome.changed
         self.outcome.deleted += outcome.deleted

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -45,6 +46,16 @@ from catalogue_sync.store.clusters import Correction
 from catalogue_sync.store.matching import ProfileRow, RecordKey, SourceState
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WholeComponents:
+    """What a rebuild knows of the records it gives a region: their stored profiles are
+    current, and they are whole components of the match graph, so every record one of them
+    matches is among them; their keys need not be looked up in the store. ``capped`` are the
+    keys shared by more than ``key_cap`` records, which no run uses."""
+
+    capped: frozenset[str]
 
 
 class Region:
@@ -69,11 +80,15 @@ class Region:
         self._corrections_read: set[RecordKey] = set()
         self._any_corrections = stored.has_corrections(connection)
 
-    def run(self, changed: Sequence[SourceState], *, profiled: bool = False) -> RegionOutcome:
+    def run(self, changed: Sequence[SourceState], *, whole: WholeComponents | None = None
+            ) -> RegionOutcome:
         """Bring the clusters up to date with ``changed`` (deleted records included);
-        ``profiled``: their stored profiles and keys are current already (a rebuild)."""
-        seeds = self._update_profiles(changed, profiled)
-        old = self._old_components({state.key for state in changed})
+        ``whole``: given by a rebuild, see ``WholeComponents``."""
+        seeds = self._update_profiles(changed, whole is not None)
+        given = {state.key for state in changed}
+        old = self._old_components(given)
+        if whole is not None and old.keys() <= given:  # the region is the records given
+            self._index(seeds, whole.capped)
         nodes = self._nodes(seeds | set(old))
         while True:
             edges, outside = self._edges(nodes)
@@ -101,6 +116,17 @@ class Region:
         self.sources.update((s.key, s.normalized) for s in changed if not s.deleted)
         return {state.key for state in changed if not state.deleted}
 
+    def _index(self, records: Iterable[RecordKey], capped: frozenset[str]) -> None:
+        """Find these records' keys among themselves alone: their candidates elsewhere cannot
+        match them (see ``WholeComponents``)."""
+        self.capped |= capped
+        keymap: dict[str, list[RecordKey]] = defaultdict(list)
+        for record in records:
+            for key in blocking_keys(self.profiles[record]):
+                if key not in capped:
+                    keymap[key].append(record)
+        self.keymap.update(keymap)
+
     def _load_profiles(self, keys: Iterable[RecordKey]) -> None:
         missing = [key for key in keys if key not in self.profiles]
         for key, data in matching.load_profiles(self.connection, missing).items():
@@ -114,17 +140,11 @@ class Region:
         for key, count in counts.items():
             if count > self.settings.key_cap:
                 self.capped.add(key)
-                self._log_capped(key, count)
+                log_capped(key, count, self.logged_keys)
         usable = [key for key in wanted if key not in self.capped]
         members = matching.key_members(self.connection, usable)
         self.keymap.update({key: members.get(key, []) for key in usable})
 
-    def _log_capped(self, key: str, count: int) -> None:
-        if key not in self.logged_keys:
-            self.logged_keys.add(key)
-            log.warning("a key shared by %d records is not used to find duplicates; if it is "
-                        "a wrong number, add it to [merge] blocklist", count,
-                        extra={"key": key, "records": count})
 
     def _candidates(self, record: RecordKey) -> set[RecordKey]:
         found: set[RecordKey] = set()
@@ -259,6 +279,15 @@ class Region:
         missing = [key for key in keys if key not in self.sources]
         for key, state in matching.read_sources(self.connection, missing).items():
             self.sources[key] = state.normalized
+
+
+def log_capped(key: str, count: int, logged: set[str]) -> None:
+    """Warn once per run of a key too many records share."""
+    if key not in logged:
+        logged.add(key)
+        log.warning("key %s is shared by %d records: it is not used to find duplicates; "
+                    "if it is a wrong number, add it to [merge] blocklist", key, count,
+                    extra={"key": key, "records": count})
 
 
 def profile_of(state: SourceState, settings: MergeSettings) -> MatchKeys:

@@ -217,6 +217,14 @@ def shared_keys(connection: sa.Connection, cap: int) -> Iterator[tuple[str, Reco
         yield row.key, (row.library, row.local_id), row.profile
 
 
+def keys_over(connection: sa.Connection, cap: int) -> dict[str, int]:
+    """The blocking keys shared by more than ``cap`` records, and by how many."""
+    table = match_keys.c
+    query = (sa.select(table.key, sa.func.count()).group_by(table.key)
+             .having(sa.func.count() > cap))
+    return {key: int(count) for key, count in connection.execute(query)}
+
+
 def key_counts(connection: sa.Connection, keys: Iterable[str]) -> dict[str, int]:
     """How many records each blocking key is shared by (keys nobody has are left out)."""
     table = match_keys.c
