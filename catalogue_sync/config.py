@@ -165,7 +165,9 @@ class MergeConfig(_Strict):
     same_library: bool = False
     """Merge two records of the same library (off: a library's duplicates stay apart)."""
     page_tolerance: float = Field(default=0.1, ge=0, le=1)
-    """How far page counts may differ (a fraction of the larger) and still be one edition."""
+    """How far page counts may differ (a fraction of the larger) and still be one edition..."""
+    page_slack: int = Field(default=10, ge=0, le=1000)
+    """...or by this many pages, whichever is more (prefaces, plates, index pages)."""
     year_tolerance: int = Field(default=1, ge=0, le=10)
     """How many years publication dates may differ and still be one edition."""
     blocklist: list[str] = Field(default_factory=list)
@@ -275,7 +277,8 @@ url = "{database}"
 
 # [merge]                     # how the union catalogue merges member records
 # same_library = false        # merge two records of one library (off by default)
-# page_tolerance = 0.1        # page counts within 10% can be the same edition
+# page_tolerance = 0.1        # page counts within 10% can be the same edition...
+# page_slack = 10             # ...or within 10 pages, whichever is more
 # year_tolerance = 1          # publication years within 1 can be the same edition
 # blocklist = ["isbn:9782070360024"]   # identifiers wrongly shared by catalogues
 # library_priority = ["poitiers-fm"]   # whose record is shown first, best first

@@ -33,6 +33,7 @@ class MergeSettings:
         merge = config.merge if isinstance(config, NetworkConfig) else config
         match = MatchSettings(same_library=merge.same_library,
                               page_tolerance=merge.page_tolerance,
+                              page_slack=merge.page_slack,
                               year_tolerance=merge.year_tolerance)
         return cls(match=match, blocklist=blocklist_keys(merge.blocklist),
                    library_priority=tuple(merge.library_priority),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from catalogue_sync.config import MergeConfig
 from catalogue_sync.merge import (
     RULES,
     Decision,
@@ -17,6 +18,7 @@ from catalogue_sync.merge import (
     decide,
     same_work,
 )
+from catalogue_sync.merge.settings import MergeSettings
 from catalogue_sync.models import Format
 
 ReadKeys = Callable[..., MatchKeys]
@@ -150,6 +152,14 @@ def test_tolerances_are_settings(keys: ReadKeys) -> None:
     assert decide(folio, blanche, MatchSettings(page_tolerance=0.15)).rule == "title-author-year"
     assert decide(folio, blanche, MatchSettings(page_slack=26)).rule == "title-author-year"
     assert decide(folio, blanche, MatchSettings(page_slack=25)).rule == "veto:pages"
+
+
+def test_every_tolerance_comes_from_network_toml() -> None:
+    config = MergeConfig(page_tolerance=0.2, page_slack=3, year_tolerance=2)
+    settings = MergeSettings.from_config(config)
+    assert settings.match == MatchSettings(page_tolerance=0.2, page_slack=3, year_tolerance=2)
+    # a changed setting changes the fingerprint, which makes the next merge a full rebuild
+    assert settings.fingerprint != MergeSettings.from_config(MergeConfig()).fingerprint
 
 
 def test_negative_tolerances_are_refused() -> None:
