@@ -8,8 +8,11 @@
     │   └── SourceProtocolError  the source answered, but wrongly: bad XML, OAI error codes,
     │                            a resumption token that loops
     ├── DumpRefused            a full dump is empty or shrank too much to trust its deletions
-    └── RecordRejected         one record cannot be parsed or stored; it is quarantined, the
-                               harvest goes on
+    ├── RecordRejected         one record cannot be parsed or stored; it is quarantined, the
+    │                          harvest goes on
+    ├── InvalidRequest         a search or protocol request asks for something impossible
+    │                          (an unknown filter, a page out of range): HTTP 400
+    └── NotFound               no such merged record, correction or library: HTTP 404
 
 Every error carries what a person needs to act on it, and its message says it in full.
 """
@@ -69,3 +72,11 @@ class RecordRejected(CatalogueError):
         self.reason = reason
         self.local_id = local_id
         super().__init__(f"record {local_id}: {reason}" if local_id else reason)
+
+
+class InvalidRequest(CatalogueError):
+    """A request that cannot be answered as asked; the message says what to change."""
+
+
+class NotFound(CatalogueError):
+    """The thing asked for does not exist (or no longer does)."""
