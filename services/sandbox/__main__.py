@@ -12,9 +12,10 @@ from pathlib import Path
 
 import uvicorn
 
-from services.sandbox.app import create_app, uvicorn_config
+from services.sandbox.app import create_app
 from services.sandbox.config import network_toml
 from services.sandbox.generator import SandboxNetwork
+from services.serving import quiet_config
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     for library_id, cat in network.catalogues.items():
         print(f"  {library_id:<16} {cat.count:>7} records  {base_url}/{library_id}/oai")
     sys.stdout.flush()
-    config = uvicorn_config(create_app(network, page_size=args.page_size),
+    config = quiet_config(create_app(network, page_size=args.page_size),
                             log_level=args.log_level)
     config.host, config.port = args.host, args.port
     uvicorn.Server(config).run()

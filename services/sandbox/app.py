@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass
 from typing import Annotated, Literal
 from urllib.parse import parse_qsl
 
-import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -108,18 +107,6 @@ def create_app(
                                      faults or FaultInjector())
     app.include_router(router)
     return app
-
-
-def uvicorn_config(app: FastAPI, *, log_level: str = "warning") -> uvicorn.Config:
-    """Server settings shared by the tests and the command line.
-
-    No websockets (their module warns on import), no lifespan, no access log: the sandbox
-    must start fast and quietly, and tests run with warnings as errors.
-    """
-    return uvicorn.Config(
-        app, log_level=log_level, access_log=False, ws="none", lifespan="off",
-        loop="asyncio", http="h11", timeout_graceful_shutdown=2,
-    )
 
 
 @router.get("/_health")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from catalogue_sync.models import Flavour
 from services.sandbox import SandboxNetwork
 from services.sandbox.__main__ import main
 from services.sandbox.config import network_toml
+from services.serving import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -41,13 +41,6 @@ def test_the_command_line_writes_the_config(tmp_path: Path) -> None:
     assert main(["--write-config", str(path), "--port", "8123", "--records", "50"]) == 0
     library = load_network(path).library("ludotheque")
     assert library.connector.options["url"] == "http://127.0.0.1:8123/ludotheque/oai"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_the_sandbox_runs_as_its_own_process() -> None:

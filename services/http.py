@@ -1,0 +1,70 @@
+"""The one place where errors become HTTP answers, for every FastAPI app of catalogue-sync.
+
+The core raises its own hierarchy (``catalogue_sync.errors``); each class maps to one status
+and its message, which names what is wrong, is the answer's ``detail``. Anything else is a
+bug: it is logged with its traceback and answered with a plain 500 that leaks nothing.
+Protocol front ends (OAI-PMH, SRU) answer their own errors in their own XML, inside their
+routers, because their clients expect that and not an HTTP error.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from catalogue_sync.errors import (
+    CatalogueError,
+    ConfigError,
+    InvalidRequest,
+    NotFound,
+    SourceError,
+    StoreError,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: tuple[tuple[type[CatalogueError], int], ...] = (
+    (InvalidRequest, 400),
+    (NotFound, 404),
+    (StoreError, 503),
+    (SourceError, 502),
+    (ConfigError, 500),
+)
+"""Error classes and their status, most specific first."""
+
+
+def status_of(error: CatalogueError) -> int:
+    return next((status for kind, status in STATUS if isinstance(error, kind)), 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer the core's errors, and malformed requests, as JSON ``{"detail": ...}``."""
+
+    @app.exception_handler(CatalogueError)
+    async def _catalogue_error(request: Request, error: CatalogueError) -> JSONResponse:
+        status = status_of(error)
+        if status >= 500:
+            log.error("%s %s failed: %s", request.method, request.url.path, error)
+        return JSONResponse({"detail": str(error)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_parameters(request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _describe(error)}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, error: Exception) -> JSONResponse:
+        log.exception("%s %s failed", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+def _describe(error: RequestValidationError) -> str:
+    """One sentence per wrong parameter: where it is and what is wrong with it."""
+    parts = []
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem.get("loc", ()) if part != "query")
+        parts.append(f"{where}: {problem.get('msg', 'invalid')}" if where
+                     else str(problem.get("msg", "invalid")))
+    return "; ".join(parts) or "invalid request"

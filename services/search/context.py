@@ -1,0 +1,33 @@
+"""What the search service's routers need, built once when the app starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from catalogue_sync.config import NetworkConfig, Settings
+from catalogue_sync.store import Store
+
+
+@dataclass(slots=True)
+class SearchContext:
+    """The network file and the store; the index and the cache join them as they land."""
+
+    network: NetworkConfig
+    store: Store
+
+    @classmethod
+    def open(cls, network: NetworkConfig, settings: Settings) -> SearchContext:
+        store = Store(network.database_url(settings))
+        store.create_schema()
+        return cls(network=network, store=store)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def context_of(request: Request) -> SearchContext:
+    """The app's context, for routers (``Depends(context_of)``)."""
+    context: SearchContext = request.app.state.context
+    return context

@@ -1,0 +1,63 @@
+"""The search service over real HTTP, on a store merged from a real sandbox harvest."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from catalogue_sync.config import LibraryConfig, NetworkConfig, StorageConfig
+from catalogue_sync.merge.catalogue import merge
+from catalogue_sync.pipeline import harvest_libraries
+from catalogue_sync.store import Store
+from connectors import registry
+from services.sandbox.config import library_table
+from services.sandbox.generator import SandboxNetwork
+from services.sandbox.testing import SandboxServer, run_sandbox
+from services.search.app import create_app
+from services.search.context import SearchContext
+from services.serving import serve_on_loopback
+
+FAST = {"backoff": 0.01, "max_retries": 3, "timeout": 10.0}
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    with run_sandbox(SandboxNetwork(seed=11, total_records=300), page_size=100) as server:
+        yield server
+
+
+def network_of(sandbox: SandboxServer, store_url: str) -> NetworkConfig:
+    libraries = {}
+    for lib in sandbox.network.libraries:
+        data = library_table(sandbox.base_url, lib).unwrap()
+        data["connector"] = {**data["connector"], **FAST}
+        libraries[lib.id] = LibraryConfig(id=lib.id, **data)
+    return NetworkConfig(storage=StorageConfig(url=store_url), libraries=libraries)
+
+
+@pytest.fixture
+def merged_network(sandbox: SandboxServer, store: Store) -> NetworkConfig:
+    """The sandbox harvested into ``store`` and merged; the network that describes it."""
+    network = network_of(sandbox, store.url)
+    libraries = list(network.libraries.values())
+
+    async def harvest() -> None:
+        async with httpx.AsyncClient() as client:
+            outcomes = await harvest_libraries(
+                store, libraries, lambda library: registry.build(library, client))
+        assert all(outcome.ok for outcome in outcomes), outcomes
+
+    asyncio.run(harvest())
+    merge(store, network)
+    return network
+
+
+@pytest.fixture
+def search_url(merged_network: NetworkConfig, store: Store) -> Iterator[str]:
+    """The search service over the merged store, on a loopback port."""
+    app = create_app(SearchContext(network=merged_network, store=store))
+    with serve_on_loopback(app, health="/health", name="search") as base_url:
+        yield base_url
