@@ -185,6 +185,15 @@ class MergeConfig(_Strict):
         return value
 
 
+class IndexConfig(_Strict):
+    """``[index]``: the full-text index of the union catalogue (catalogue_sync.index)."""
+
+    path: Path = Path("var/index")
+    """Directory of the index, relative to the network file unless absolute."""
+    writer_memory_mb: int = Field(default=128, ge=32, le=4096)
+    """Memory the index writer fills before it writes a segment: more indexes faster."""
+
+
 class NetworkConfig(_Strict):
     """The whole network file."""
 
@@ -192,6 +201,7 @@ class NetworkConfig(_Strict):
     network: NetworkInfo = Field(default_factory=NetworkInfo)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     merge: MergeConfig = Field(default_factory=MergeConfig)
+    index: IndexConfig = Field(default_factory=IndexConfig)
     libraries: dict[str, LibraryConfig] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -230,6 +240,12 @@ class NetworkConfig(_Strict):
             if not db_path.is_absolute():
                 return prefix + str((self.path.parent / db_path).resolve())
         return url
+
+
+    def index_path(self) -> Path:
+        """The index directory; a relative path is relative to the network file."""
+        path = self.index.path
+        return path if path.is_absolute() else (self.path.parent / path).resolve()
 
 
 def describe_validation_error(where: str, error: ValidationError, *, sep: str = ": ") -> str:
@@ -283,6 +299,10 @@ url = "{database}"
 # blocklist = ["isbn:9782070360024"]   # identifiers wrongly shared by catalogues
 # library_priority = ["poitiers-fm"]   # whose record is shown first, best first
 # Changing [merge] makes the next merge rebuild everything.
+
+# [index]                     # the full-text index of the union catalogue
+# path = "var/index"          # its directory, relative to this file
+# writer_memory_mb = 128      # memory the writer fills before writing a segment
 
 # One table per member library, for example:
 #

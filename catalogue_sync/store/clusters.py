@@ -269,3 +269,21 @@ def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
     ordered = sorted(set(values))
     for start in range(0, len(ordered), 800):
         yield ordered[start : start + 800]
+
+
+# The search index's reads
+
+
+def changed_page(connection: sa.Connection, after_seq: int, limit: int) -> list[MergedRecord]:
+    """Up to ``limit`` merged records changed after ``after_seq`` (tombstones included), in
+    change order: what an index that has seen everything up to ``after_seq`` must apply."""
+    table = merged_records.c
+    query = (sa.select(merged_records).where(table.change_seq > after_seq)
+             .order_by(table.change_seq).limit(limit))
+    return [MergedRecord(**row._asdict()) for row in connection.execute(query)]
+
+
+def last_change_seq(connection: sa.Connection) -> int:
+    """The union catalogue's latest change number (0 before the first merge)."""
+    query = sa.select(sa.func.max(merged_records.c.change_seq))
+    return int(connection.execute(query).scalar_one_or_none() or 0)

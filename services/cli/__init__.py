@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from catalogue_sync.config import get_settings
 from catalogue_sync.errors import CatalogueError, ConfigError
-from services.cli import harvest, library, merge, records, serve
+from services.cli import harvest, library, merge, records, search, serve
 from services.cli.context import Context
 from services.cli.output import errors, setup_logging
 
@@ -33,6 +33,8 @@ app.add_typer(merge.export_app, name="export")
 app.add_typer(serve.serve_app, name="serve")
 app.command()(records.status)
 app.command("harvest")(harvest.harvest)
+app.command("index")(search.index)
+app.command("search")(search.search)
 app.command()(library.init)
 app.command()(library.connectors)
 

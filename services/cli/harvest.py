@@ -26,6 +26,7 @@ from services.cli.output import (
     progress_bars,
     user_agent_client,
 )
+from services.cli.search import update_index
 
 
 def harvest(
@@ -40,8 +41,8 @@ def harvest(
     no_merge: Annotated[bool, typer.Option(
         "--no-merge", help="Do not merge what changed into the union catalogue.")] = False,
 ) -> None:
-    """Harvest incrementally (or --full), then merge what changed; exit status 1 if any
-    library or the merge failed."""
+    """Harvest incrementally (or --full), then merge what changed and update the search
+    index; exit status 1 if any library, the merge or the index update failed."""
     context: Context = ctx.obj
     network = context.network()
     libraries = _selected(network, library_ids or [])
@@ -55,13 +56,14 @@ def harvest(
 
 
 def _merge(store: Store, network: NetworkConfig) -> bool:
-    """Merge what changed; a failure is reported (the harvest itself is kept)."""
+    """Merge what changed, then update the search index; a failure is reported (the
+    harvest itself is kept)."""
     try:
         show_summary(merge(store, network))
     except CatalogueError as exc:
         errors.print(f"[red]merge failed:[/red] {escape(str(exc))}", highlight=False)
         return False
-    return True
+    return update_index(store, network)
 
 
 def _selected(network: NetworkConfig, ids: list[str]) -> list[LibraryConfig]:

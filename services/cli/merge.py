@@ -35,6 +35,7 @@ from catalogue_sync.merge.catalogue import (
 from catalogue_sync.store import Store
 from services.cli.context import Context
 from services.cli.output import console
+from services.cli.search import update_index
 
 merge_app = typer.Typer(help="The union catalogue: merge member records, correct and explain.",
                         no_args_is_help=True)
@@ -50,12 +51,14 @@ def run(
     full: Annotated[bool, typer.Option(
         "--full", help="Merge every record again instead of what changed.")] = False,
 ) -> None:
-    """Merge what was harvested since the last merge into the union catalogue."""
+    """Merge what was harvested since the last merge into the union catalogue, then update
+    the search index."""
     context: Context = ctx.obj
     network = context.network()
     with context.store(network) as store:
-        summary = merge(store, network, full=full)
-    show_summary(summary)
+        show_summary(merge(store, network, full=full))
+        if not update_index(store, network):
+            raise typer.Exit(1)
 
 
 @merge_app.command("split")

@@ -1,0 +1,219 @@
+"""Searching the index: a ``SearchRequest`` in, a ``SearchResult`` out.
+
+    searcher = Searcher(CatalogueIndex.of(network))
+    result = searcher.search(SearchRequest(simple.parse("l'étranger camus"),
+                                           Filters(libraries=("niort",), available=True)))
+
+Filters never change scores. Facets are counted under the query and every filter but their
+own, so a patron who picked one library still sees how many records the other libraries have
+(with ``available``, the library facet counts records on the shelf in each library). Results
+sort by relevance (newer editions slightly first among equals, see documents.recency), by
+year (newest first, records without a year last) or by title (articles ignored).
+
+A request out of bounds (more than ``MAX_LIMIT`` hits, an offset past ``MAX_OFFSET``, an
+unknown sort, a query too long or too deep) raises ``InvalidRequest``; deep paging is what
+crawlers do, and the OAI-PMH provider is there for whole-catalogue harvests.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import tantivy
+
+from catalogue_sync.config import NetworkConfig
+from catalogue_sync.errors import InvalidRequest, StoreError
+from catalogue_sync.index.indexer import CatalogueIndex
+from catalogue_sync.index.query import (
+    FACETS,
+    SORTS,
+    FacetValue,
+    Filters,
+    Hit,
+    SearchRequest,
+    SearchResult,
+)
+from catalogue_sync.index.translate import Translator
+
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+MAX_FILTER_VALUES = 100
+FACET_SIZES = {"library": 500, "format": 50, "language": 50, "year": 50}
+"""How many values each facet returns at most, most frequent first."""
+CHECK_EVERY = 1.0
+"""Seconds between two looks at which generation is current (a rebuild swaps them)."""
+_SORT_FIELDS: dict[str, tuple[str, tantivy.Order]] = {
+    "year": ("year", tantivy.Order.Desc), "title": ("title_sort", tantivy.Order.Asc)}
+
+
+class Searcher:
+    """Answers searches from the current generation of an index; follows rebuilds."""
+
+    def __init__(self, index: CatalogueIndex) -> None:
+        self.catalogue_index = index
+        self._generation = ""
+        self._index: tantivy.Index | None = None
+        self._checked = 0.0
+
+    @classmethod
+    def of(cls, network: NetworkConfig) -> Searcher:
+        return cls(CatalogueIndex.of(network))
+
+    def refresh(self) -> None:
+        """See the latest commit and generation now (otherwise within a second or so)."""
+        self._checked = 0.0
+        self._current().reload()
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """The hits of one page, the total and the facets (see the module doc)."""
+        check(request)
+        index = self._current()
+        translator = Translator(index.schema)
+        query = translator.query(request.query)
+        bonus = translator.bonus(request.query) if request.sort == "relevance" else []
+        filters = filter_queries(index.schema, request.filters)
+        with _translated(self.catalogue_index):
+            searcher = index.searcher()
+            total, hits = _hits(searcher, _scored(query, bonus, list(filters.values())),
+                                request)
+            facets = (_facets(searcher, query, filters, request.filters)
+                      if request.facets else {})
+        return SearchResult(total, hits, facets)
+
+    def _current(self) -> tantivy.Index:
+        now = time.monotonic()
+        if self._index is None or now - self._checked > CHECK_EVERY:
+            state = self.catalogue_index.state()
+            if self._index is None or (state and state.generation != self._generation):
+                self._generation, self._index = self.catalogue_index.open()
+            self._checked = now
+        return self._index
+
+
+def check(request: SearchRequest) -> None:
+    """Refuse what no page of results can answer, with the reason."""
+    if not isinstance(request.limit, int) or not 0 <= request.limit <= MAX_LIMIT:
+        raise InvalidRequest(f"page size {request.limit!r}: between 0 and {MAX_LIMIT}")
+    if not isinstance(request.offset, int) or not 0 <= request.offset <= MAX_OFFSET:
+        raise InvalidRequest(f"offset {request.offset!r}: between 0 and {MAX_OFFSET}; "
+                             "narrow the search to see further")
+    if request.sort not in SORTS:
+        raise InvalidRequest(f"sort {request.sort!r}: one of {', '.join(SORTS)}")
+    filters = request.filters
+    for name in ("libraries", "formats", "languages"):
+        values = getattr(filters, name)
+        if len(values) > MAX_FILTER_VALUES or not all(isinstance(v, str) for v in values):
+            raise InvalidRequest(f"{name}: at most {MAX_FILTER_VALUES} values, each a text")
+    for year in (filters.year_from, filters.year_to):
+        if year is not None and (not isinstance(year, int) or abs(year) > 10**6):
+            raise InvalidRequest(f"year {year!r}: a year is a whole number")
+
+
+def filter_queries(schema: tantivy.Schema, filters: Filters) -> dict[str, tantivy.Query]:
+    """One query per active filter, by name: library, format, language, year, available."""
+    found: dict[str, tantivy.Query] = {}
+    for name, field, values in (("library", "library", filters.libraries),
+                                ("format", "format", filters.formats),
+                                ("language", "language", filters.languages)):
+        if values:
+            found[name] = tantivy.Query.term_set_query(schema, field, list(values))
+    if filters.year_from is not None or filters.year_to is not None:
+        found["year"] = tantivy.Query.range_query(
+            schema, "year", tantivy.FieldType.Integer, filters.year_from, filters.year_to)
+    if filters.available:
+        found["available"] = (
+            tantivy.Query.term_set_query(schema, "available_in", list(filters.libraries))
+            if filters.libraries else _on_shelf_anywhere())
+    return found
+
+
+def _on_shelf_anywhere() -> tantivy.Query:
+    return tantivy.Query.exists_query("available_in")
+
+
+def _scored(query: tantivy.Query, bonus: list[tantivy.Query],
+            filters: list[tantivy.Query]) -> tantivy.Query:
+    """The query, its bonus clauses (score only), its filters (match only, score 0)."""
+    if not bonus and not filters:
+        return query
+    clauses = [(tantivy.Occur.Must, query)]
+    clauses += [(tantivy.Occur.Should, extra) for extra in bonus]
+    clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+    return tantivy.Query.boolean_query(clauses)
+
+
+def _hits(searcher: tantivy.Searcher, query: tantivy.Query, request: SearchRequest
+          ) -> tuple[int, list[Hit]]:
+    # tantivy panics on a limit of 0: a page of none still asks for one, and drops it.
+    options: dict[str, Any] = {"weight_by_field": "recency"}
+    if request.sort in _SORT_FIELDS:
+        field, order = _SORT_FIELDS[request.sort]
+        options = {"order_by_field": field, "order": order}
+    found = searcher.search(query, max(request.limit, 1), count=True, offset=request.offset,
+                            **options)
+    hits = [_hit(searcher, key, address) for key, address in found.hits[:request.limit]]
+    # ``count`` is there (count=True) but missing from tantivy's type stubs.
+    return int(getattr(found, "count", 0) or 0), hits
+
+
+def _hit(searcher: tantivy.Searcher, key: Any, address: tantivy.DocAddress) -> Hit:
+    document = searcher.doc(address)
+    record = json.loads(document.get_first("display") or b"{}")
+    score = float(key) if isinstance(key, float) else 0.0
+    return Hit(str(document.get_first("id")), score, record)
+
+
+def _facets(searcher: tantivy.Searcher, query: tantivy.Query, filters: dict[str, tantivy.Query],
+            chosen: Filters) -> dict[str, list[FacetValue]]:
+    """Each facet under the query and the other facets' filters; facets whose own filter is
+    not set share one aggregation."""
+    groups: dict[frozenset[str], list[tuple[str, str]]] = defaultdict(list)
+    for facet in FACETS:
+        left_out, field = _facet_plan(facet, chosen)
+        groups[frozenset(left_out & filters.keys())].append((facet, field))
+    found: dict[str, list[FacetValue]] = {}
+    for left_out, facets in groups.items():
+        kept = [f for name, f in filters.items() if name not in left_out]
+        if "available" in left_out:
+            kept.append(_on_shelf_anywhere())
+        spec = {facet: {"terms": {"field": field, "size": FACET_SIZES[facet]}}
+                for facet, field in facets}
+        answer = searcher.aggregate(_scored(query, [], kept), spec)
+        found.update((facet, _buckets(answer.get(facet))) for facet, _ in facets)
+    return {facet: found[facet] for facet in FACETS}
+
+
+def _facet_plan(facet: str, chosen: Filters) -> tuple[frozenset[str], str]:
+    """The filters a facet is counted without, and the field it counts."""
+    if facet != "library":
+        return frozenset({facet}), facet
+    if chosen.available:
+        # On the shelf in each library: counted on available_in, with "on the shelf
+        # somewhere" standing for the available filter the chosen libraries narrowed.
+        return frozenset({"library", "available"}), "available_in"
+    return frozenset({"library"}), "library"
+
+
+def _buckets(answer: Any) -> list[FacetValue]:
+    buckets = answer.get("buckets", []) if isinstance(answer, dict) else []
+    values = [FacetValue(_key(bucket["key"]), int(bucket["doc_count"])) for bucket in buckets]
+    return sorted(values, key=lambda value: (-value.count, value.value))
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    return str(key)
+
+
+@contextmanager
+def _translated(index: CatalogueIndex) -> Iterator[None]:
+    try:
+        yield
+    except (ValueError, OSError) as exc:
+        raise StoreError(f"search index {index.path}: searching failed: {exc}") from exc
