@@ -6,7 +6,7 @@
     .venv/bin/python bench/dedup_eval.py --variants 0    # the sandbox set alone
 
 The sandbox set is the sandbox network's generated records, labelled by
-``SandboxNetwork.truth()``. The variant set (``bench/variants.py``) is the real MARC records
+``SandboxNetwork.truth()``. The variant set (``bench/variants/``) is the real MARC records
 of tests/fixtures, as shipped and rewritten as other libraries would send them (other
 serializations and encodings, ISBN forms, cataloguing habits), with look-alikes that must stay
 apart (the fixtures' own, and other authors, editions and volumes derived from them); its
