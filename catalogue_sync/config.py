@@ -145,8 +145,35 @@ class LibraryConfig(_Strict):
         return self.holdings.resolved(self.flavour)
 
 
+REPOSITORY_ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z][a-zA-Z0-9-]*)+$")
+EMAIL = re.compile(r"^\S+@(\S+\.)+\S+$")
+
+
 class NetworkInfo(_Strict):
+    """``[network]``: the network's name, and how its union catalogue names itself."""
+
     name: str = "Réseau des bibliothèques"
+    """Also the OAI-PMH repositoryName and the SRU database title."""
+    repository_id: str = "catalogue-sync.local"
+    """The OAI-PMH repository identifier, in every record identifier
+    (``oai:<repository_id>:<merged id>``): a domain name of the network's, set once and
+    kept, since harvesters store the identifiers."""
+    admin_email: str = "admin@example.org"
+    """Who answers for the OAI-PMH repository (its Identify adminEmail)."""
+
+    @field_validator("repository_id")
+    @classmethod
+    def _repository_id_is_a_domain(cls, value: str) -> str:
+        if not REPOSITORY_ID.match(value):
+            raise ValueError("a repository id is a domain name, e.g. catalogue.reseau.fr")
+        return value
+
+    @field_validator("admin_email")
+    @classmethod
+    def _admin_email_is_an_address(cls, value: str) -> str:
+        if not EMAIL.match(value):
+            raise ValueError(f"not an e-mail address: {value!r}")
+        return value
 
 
 class StorageConfig(_Strict):
@@ -241,7 +268,6 @@ class NetworkConfig(_Strict):
                 return prefix + str((self.path.parent / db_path).resolve())
         return url
 
-
     def index_path(self) -> Path:
         """The index directory; a relative path is relative to the network file."""
         path = self.index.path
@@ -285,6 +311,8 @@ NETWORK_TEMPLATE = '''\
 
 [network]
 name = "{name}"
+# repository_id = "catalogue.example.org"  # OAI-PMH ids: oai:<repository_id>:<merged id>
+# admin_email = "catalogue@example.org"    # who answers for the OAI-PMH repository
 
 [storage]
 # SQLite file (relative to this file) by default; PostgreSQL with

@@ -5,7 +5,8 @@
                                to the end)
     hist*                      a word's beginning (three characters at least)
     camus -peste               without the records matching "peste" (a phrase too: -"...")
-    978-2-07-036002-4          an ISBN or ISSN, typed any way, is also looked up as such
+    978-2-07-036002-4          an ISBN or ISSN, typed any way (hyphens, spaces, 10 or 13
+                               digits), is also looked up as such
 
 Anything else is text: operators, brackets and stray punctuation are simply not words, so
 parsing never fails. Only a query longer than ``MAX_LENGTH`` characters is refused
@@ -20,6 +21,7 @@ import unicodedata
 from catalogue_sync.errors import InvalidRequest
 from catalogue_sync.index.analysis import compact_identifier
 from catalogue_sync.index.query import AllOf, AnyOf, Everything, Query, Term, Without
+from catalogue_sync.merge.keys import isbn13
 
 MAX_LENGTH = 1000
 """Characters a search box query may have (a long title with its author is under 300)."""
@@ -28,6 +30,7 @@ _PIECE = re.compile(r'(-*)(?:["«“”„]([^"«»“”„]*)["»“”„]?|(
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ISBN = re.compile(r"97[89][0-9]{10}|[0-9]{9}[0-9X]")
 _ISSN = re.compile(r"[0-9]{4}-?[0-9]{3}[0-9X]")
+_SPACED_NUMBER = re.compile(r"(?<![\w-])[0-9][0-9 -]{8,20}[0-9Xx](?![\w-])")
 
 
 def parse(text: str) -> Query:
@@ -36,6 +39,7 @@ def parse(text: str) -> Query:
         raise InvalidRequest(f"the search is {len(text)} characters long; at most "
                              f"{MAX_LENGTH} are read")
     text = _CONTROLS.sub(" ", unicodedata.normalize("NFC", text))
+    text = _SPACED_NUMBER.sub(_isbn_as_one_word, text)
     wanted: list[Query] = []
     unwanted: list[Query] = []
     for found in _PIECE.finditer(text):
@@ -47,6 +51,12 @@ def parse(text: str) -> Query:
     if not unwanted:
         return kept
     return Without(kept, unwanted[0] if len(unwanted) == 1 else AnyOf(tuple(unwanted)))
+
+
+def _isbn_as_one_word(found: re.Match[str]) -> str:
+    """An ISBN typed with spaces ("978 2 07 036002 4") as one word."""
+    number = found.group()
+    return number.replace(" ", "-") if " " in number and isbn13(number) else number
 
 
 def _phrase(text: str) -> Query | None:
