@@ -39,14 +39,15 @@ DCMI_TYPES = {
 }
 
 
-def dc_element(merged: MergedRecord) -> etree._Element:
-    """The oai_dc:dc element of a merged record (not a tombstone)."""
+def dc_element(merged: MergedRecord, *, schema_location: bool = False) -> etree._Element:
+    """The oai_dc:dc element of a merged record (not a tombstone); embedded in an answer,
+    without xsi:schemaLocation, so that it stands alone (see marc.marcxml_element)."""
     display = merged.display
     if display is None:
         raise ValueError(f"merged record {merged.id} has no display record to export")
-    root = etree.Element(f"{{{OAI_DC_NS}}}dc",
-                         nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS})
-    root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_DC_NS} {OAI_DC_SCHEMA}")
+    root = etree.Element(f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})
+    if schema_location:
+        root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_DC_NS} {OAI_DC_SCHEMA}")
     for name, value in dc_values(display, merged.id):
         etree.SubElement(root, f"{{{DC_NS}}}{name}").text = value
     return root
@@ -54,7 +55,8 @@ def dc_element(merged: MergedRecord) -> etree._Element:
 
 def to_dc(merged: MergedRecord) -> bytes:
     """The oai_dc document of a merged record."""
-    return bytes(etree.tostring(dc_element(merged), xml_declaration=True, encoding="UTF-8"))
+    return bytes(etree.tostring(dc_element(merged, schema_location=True),
+                                xml_declaration=True, encoding="UTF-8"))
 
 
 def dc_values(display: Mapping[str, Any], merged_id: str) -> Iterator[tuple[str, str]]:

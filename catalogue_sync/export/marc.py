@@ -182,14 +182,20 @@ def _field(tag: str, indicators: str, *subfields: tuple[str, str]) -> Field:
 
 def to_marcxml(record: Record) -> bytes:
     """A MARCXML document whose root is the <record>, valid against MARC21slim.xsd."""
-    return bytes(etree.tostring(marcxml_element(record), xml_declaration=True,
-                                encoding="UTF-8"))
+    return bytes(etree.tostring(marcxml_element(record, schema_location=True),
+                                xml_declaration=True, encoding="UTF-8"))
 
 
-def marcxml_element(record: Record) -> etree._Element:
-    """The record as a MARCXML <record> element, to embed in OAI-PMH and SRU answers."""
-    root = etree.Element(f"{{{MARC_NS}}}record", nsmap={"marc": MARC_NS, "xsi": XSI_NS})
-    root.set(f"{{{XSI_NS}}}schemaLocation", f"{MARC_NS} {MARC_SCHEMA}")
+def marcxml_element(record: Record, *, schema_location: bool = False) -> etree._Element:
+    """The record as a MARCXML <record> element, to embed in OAI-PMH and SRU answers.
+
+    Embedded, it carries no xsi:schemaLocation: the envelope would declare the xsi prefix
+    and the record would no longer stand alone, and harvesters (ours among them) that
+    keep each record's bytes as sent would store a record that does not parse.
+    """
+    root = etree.Element(f"{{{MARC_NS}}}record", nsmap={"marc": MARC_NS})
+    if schema_location:
+        root.set(f"{{{XSI_NS}}}schemaLocation", f"{MARC_NS} {MARC_SCHEMA}")
     etree.SubElement(root, f"{{{MARC_NS}}}leader").text = str(record.leader)
     for field in record.fields:
         if field.control_field:

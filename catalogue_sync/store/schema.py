@@ -195,6 +195,25 @@ merge_corrections = sa.Table(
 )
 
 
+# The OAI-PMH provider (catalogue_sync/export/oai/). Lists run in datestamp order, a page at
+# a time from the last (datestamp, id) sent, so each page is one index range scan.
+sa.Index("ix_merged_records_updated_at", merged_records.c.updated_at, merged_records.c.id)
+
+oai_set_records = sa.Table(
+    "oai_set_records",
+    metadata,
+    # One row per library and merged record that has ever held one of its records: the
+    # OAI set of the library, with the records that left it, so a harvester of the set
+    # learns they did (they are answered as deleted in that set).
+    sa.Column("library", sa.String(64), primary_key=True),
+    sa.Column("merged_id", sa.String(40), primary_key=True),
+    sa.Column("present", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),  # the datestamp in this set
+    sa.Index("ix_oai_set_records_list", "library", "updated_at", "merged_id"),
+    sa.Index("ix_oai_set_records_merged_id", "merged_id"),
+)
+
+
 def create_all(connection: sa.Connection) -> None:
     """Create missing tables and the change counter; leaves existing ones alone."""
     metadata.create_all(connection, checkfirst=True)
