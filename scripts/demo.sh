@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: serve the sandbox network of libraries, declare it, check one library,
-# harvest everything and show the status. Run again, it harvests incrementally.
+# harvest everything (merged and indexed), show the status and a search. Run again, it
+# harvests incrementally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,10 @@ echo "== catalogue-sync harvest"
 $BIN/catalogue-sync harvest || echo "(some libraries failed: see the summary above)"
 echo "== catalogue-sync status"
 $BIN/catalogue-sync status
+# The harvest merged what it brought and updated the search index; search it as a patron would.
+echo "== catalogue-sync search \"l'histoire de la bretagne\""
+$BIN/catalogue-sync search "l'histoire de la bretagne"
 echo
 echo "The sandbox keeps running (pid $(cat "$DEMO/sandbox.pid" 2>/dev/null || echo '?')); try:"
 echo "  CATALOGUE_SYNC_CONFIG=$CATALOGUE_SYNC_CONFIG $BIN/catalogue-sync quarantine list"
+echo "  CATALOGUE_SYNC_CONFIG=$CATALOGUE_SYNC_CONFIG $BIN/catalogue-sync search 'gard*' --format video-game"

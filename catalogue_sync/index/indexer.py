@@ -4,8 +4,8 @@ rebuilt beside itself then swapped in, so searches go on during a rebuild.
     var/index/                     ([index] path in network.toml)
         CURRENT                    the generation searches use ("gen-000003"), replaced
                                    atomically (write, fsync, rename)
-        gen-000003/                a tantivy index, and state.json:
-                                   {"schema": 1, "watermark": 1234, "updated_at": "..."}
+        gen-000003/                a tantivy index, and state.json: {"schema": 1,
+                                   "watermark": 1234, "store": "sqlite:///...", ...}
         gen-000002/                the generation before, kept for searchers still on it
         .lock                      held while writing, so two updates never interleave
 
@@ -19,8 +19,9 @@ watermark that is true of it, and a missing one means "build from scratch".
 
 ``rebuild`` builds a new generation from every live merged record (its watermark is the
 catalogue's latest change number read before the first page, so changes made meanwhile are
-applied by the next update), then points CURRENT at it. A schema change (``SCHEMA_VERSION``)
-makes the next update a rebuild.
+applied by the next update), then points CURRENT at it. The next update is a rebuild too
+when the schema changed (``SCHEMA_VERSION``) or the store is not the one the index was built
+from (another URL, or a store started again whose last change is below the watermark).
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class IndexState:
     generation: str
     schema: int
     watermark: int
+    store: str
+    """The store it was built from (URL, password hidden)."""
 
 
 class CatalogueIndex:
@@ -99,7 +102,8 @@ class CatalogueIndex:
         try:
             generation = (self.path / "CURRENT").read_text(encoding="utf-8").strip()
             saved = json.loads((self.path / generation / STATE_FILE).read_text(encoding="utf-8"))
-            return IndexState(generation, int(saved["schema"]), int(saved["watermark"]))
+            return IndexState(generation, int(saved["schema"]), int(saved["watermark"]),
+                              str(saved.get("store", "")))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -119,8 +123,10 @@ class CatalogueIndex:
         if there is none (or its schema is outdated)."""
         with self._locked():
             state = self.state()
-            if state is None or state.schema != SCHEMA_VERSION:
-                return self._build(store, "first" if state is None else "rebuild")
+            if state is None:
+                return self._build(store, "first")
+            if not _still_valid(state, store):
+                return self._build(store, "rebuild")
             return self._apply_changes(store, state)
 
     def rebuild(self, store: Store) -> IndexRun:
@@ -148,10 +154,10 @@ class CatalogueIndex:
                         deleted += 1
                 watermark, pending = rows[-1].change_seq, pending + len(rows)
                 if pending >= COMMIT_EVERY:
-                    self._commit(writer, directory, watermark)
+                    self._commit(writer, directory, watermark, store)
                     pending = 0
             if pending:
-                self._commit(writer, directory, watermark)
+                self._commit(writer, directory, watermark, store)
             writer.wait_merging_threads()
         return _finished("incremental", indexed, deleted, watermark, started)
 
@@ -168,7 +174,7 @@ class CatalogueIndex:
             analysis.register(index)
             writer = self._writer(index)
             indexed = sum(_add(writer, row) for rows in _live(store) for row in rows)
-            self._commit(writer, directory, watermark)
+            self._commit(writer, directory, watermark, store)
             writer.wait_merging_threads()
         _write_atomically(self.path / "CURRENT", generation)
         self._remove_old(keep={generation, previous.generation if previous else ""})
@@ -178,9 +184,10 @@ class CatalogueIndex:
         threads = max(1, min(os.cpu_count() or 1, self.writer_memory // HEAP_PER_THREAD, 8))
         return index.writer(heap_size=self.writer_memory, num_threads=threads)
 
-    def _commit(self, writer: tantivy.IndexWriter, directory: Path, watermark: int) -> None:
+    def _commit(self, writer: tantivy.IndexWriter, directory: Path, watermark: int,
+                store: Store) -> None:
         writer.commit()
-        state = {"schema": SCHEMA_VERSION, "watermark": watermark,
+        state = {"schema": SCHEMA_VERSION, "watermark": watermark, "store": store.url,
                  "updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
         _write_atomically(directory / STATE_FILE, json.dumps(state))
 
@@ -221,6 +228,14 @@ class CatalogueIndex:
             yield
         except (ValueError, OSError) as exc:
             raise StoreError(f"search index {self.path}: {doing} failed: {exc}") from exc
+
+
+def _still_valid(state: IndexState, store: Store) -> bool:
+    """Whether updates can go on from the index's watermark, or it must be built again."""
+    if state.schema != SCHEMA_VERSION or state.store != store.url:
+        return False
+    with store.transaction("reading the union catalogue's last change") as connection:
+        return last_change_seq(connection) >= state.watermark
 
 
 def _changes(store: Store, after: int) -> Iterator[list[MergedRecord]]:

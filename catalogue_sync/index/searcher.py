@@ -18,9 +18,10 @@ crawlers do, and the OAI-PMH provider is there for whole-catalogue harvests.
 from __future__ import annotations
 
 import json
+import math
 import time
-from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,6 +33,7 @@ from catalogue_sync.index.indexer import CatalogueIndex
 from catalogue_sync.index.query import (
     FACETS,
     SORTS,
+    Everything,
     FacetValue,
     Filters,
     Hit,
@@ -47,6 +49,8 @@ FACET_SIZES = {"library": 500, "format": 50, "language": 50, "year": 50}
 """How many values each facet returns at most, most frequent first."""
 CHECK_EVERY = 1.0
 """Seconds between two looks at which generation is current (a rebuild swaps them)."""
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
+"""Counts the page and the facets of a search in parallel (shared by every searcher)."""
 _SORT_FIELDS: dict[str, tuple[str, tantivy.Order]] = {
     "year": ("year", tantivy.Order.Desc), "title": ("title_sort", tantivy.Order.Asc)}
 
@@ -77,12 +81,15 @@ class Searcher:
         query = translator.query(request.query)
         bonus = translator.bonus(request.query) if request.sort == "relevance" else []
         filters = filter_queries(index.schema, request.filters)
+        browsing = isinstance(request.query, Everything)
         with _translated(self.catalogue_index):
             searcher = index.searcher()
-            total, hits = _hits(searcher, _scored(query, bonus, list(filters.values())),
-                                request)
+            # tantivy lets go of the GIL: the page and each facet are counted at once.
+            page = _POOL.submit(_hits, searcher, _scored(query, bonus, list(filters.values())),
+                                request, browsing)
             facets = (_facets(searcher, query, filters, request.filters)
                       if request.facets else {})
+            total, hits = page.result()
         return SearchResult(total, hits, facets)
 
     def _current(self) -> tantivy.Index:
@@ -147,45 +154,49 @@ def _scored(query: tantivy.Query, bonus: list[tantivy.Query],
     return tantivy.Query.boolean_query(clauses)
 
 
-def _hits(searcher: tantivy.Searcher, query: tantivy.Query, request: SearchRequest
-          ) -> tuple[int, list[Hit]]:
-    # tantivy panics on a limit of 0: a page of none still asks for one, and drops it.
+def _hits(searcher: tantivy.Searcher, query: tantivy.Query, request: SearchRequest,
+          browsing: bool) -> tuple[int, list[Hit]]:
     options: dict[str, Any] = {"weight_by_field": "recency"}
     if request.sort in _SORT_FIELDS:
         field, order = _SORT_FIELDS[request.sort]
         options = {"order_by_field": field, "order": order}
+    elif browsing:  # every score is the same: the weight alone orders, read as a sort
+        options = {"order_by_field": "recency", "order": tantivy.Order.Desc}
+    # tantivy panics on a limit of 0: a page of none still asks for one, and drops it.
     found = searcher.search(query, max(request.limit, 1), count=True, offset=request.offset,
                             **options)
-    hits = [_hit(searcher, key, address) for key, address in found.hits[:request.limit]]
+    hits = [_hit(searcher, key, address, request.sort, browsing)
+            for key, address in found.hits[:request.limit]]
     # ``count`` is there (count=True) but missing from tantivy's type stubs.
     return int(getattr(found, "count", 0) or 0), hits
 
 
-def _hit(searcher: tantivy.Searcher, key: Any, address: tantivy.DocAddress) -> Hit:
+def _hit(searcher: tantivy.Searcher, key: Any, address: tantivy.DocAddress, sort: str,
+         browsing: bool) -> Hit:
     document = searcher.doc(address)
     record = json.loads(document.get_first("display") or b"{}")
-    score = float(key) if isinstance(key, float) else 0.0
+    score = 0.0
+    if sort == "relevance":
+        score = math.log2(2 + float(key)) if browsing else float(key)
     return Hit(str(document.get_first("id")), score, record)
 
 
 def _facets(searcher: tantivy.Searcher, query: tantivy.Query, filters: dict[str, tantivy.Query],
             chosen: Filters) -> dict[str, list[FacetValue]]:
-    """Each facet under the query and the other facets' filters; facets whose own filter is
-    not set share one aggregation."""
-    groups: dict[frozenset[str], list[tuple[str, str]]] = defaultdict(list)
-    for facet in FACETS:
-        left_out, field = _facet_plan(facet, chosen)
-        groups[frozenset(left_out & filters.keys())].append((facet, field))
-    found: dict[str, list[FacetValue]] = {}
-    for left_out, facets in groups.items():
-        kept = [f for name, f in filters.items() if name not in left_out]
-        if "available" in left_out:
-            kept.append(_on_shelf_anywhere())
-        spec = {facet: {"terms": {"field": field, "size": FACET_SIZES[facet]}}
-                for facet, field in facets}
-        answer = searcher.aggregate(_scored(query, [], kept), spec)
-        found.update((facet, _buckets(answer.get(facet))) for facet, _ in facets)
-    return {facet: found[facet] for facet in FACETS}
+    """Each facet under the query and the other facets' filters, all at once."""
+    counting = {facet: _POOL.submit(_facet, searcher, query, filters, chosen, facet)
+                for facet in FACETS}
+    return {facet: job.result() for facet, job in counting.items()}
+
+
+def _facet(searcher: tantivy.Searcher, query: tantivy.Query, filters: dict[str, tantivy.Query],
+           chosen: Filters, facet: str) -> list[FacetValue]:
+    left_out, field = _facet_plan(facet, chosen)
+    kept = [f for name, f in filters.items() if name not in left_out]
+    if "available" in left_out and chosen.available:
+        kept.append(_on_shelf_anywhere())
+    spec = {facet: {"terms": {"field": field, "size": FACET_SIZES[facet]}}}
+    return _buckets(searcher.aggregate(_scored(query, [], kept), spec).get(facet))
 
 
 def _facet_plan(facet: str, chosen: Filters) -> tuple[frozenset[str], str]:

@@ -108,6 +108,9 @@ def show_index_run(run: IndexRun) -> None:
 
 def show_results(result: SearchResult, page: int) -> None:
     """The page of hits as a table, then the facets in one line each."""
+    if result.total == 0:
+        console.print("No record matches: try fewer words, hist* for a word's beginning, "
+                      "or fewer filters.")
     pages = max(1, math.ceil(result.total / PAGE_SIZE))
     table = Table("id", "title", "authors", "year", "format", "libraries",
                   title=f"{result.total} record{'' if result.total == 1 else 's'}",
@@ -116,7 +119,8 @@ def show_results(result: SearchResult, page: int) -> None:
         record: dict[str, Any] = hit.record
         table.add_row(hit.id, escape(_title(record)), escape("; ".join(record["authors"])),
                       str(record["year"] or ""), record["format"], escape(_libraries(record)))
-    console.print(table)
+    if result.hits:
+        console.print(table)
     for name, values in result.facets.items():
         shown = ", ".join(f"{escape(value.value)} ({value.count})" for value in values[:8])
         console.print(f"[bold]{name}[/bold]: {shown or '-'}", highlight=False)

@@ -50,8 +50,8 @@ def test_issns_and_other_numbers() -> None:
 
 
 def test_titles_sort_without_articles_and_numbers_in_order() -> None:
-    titles = ["Le Tour du monde", "Les Misérables. Tome 2", "L'Assommoir", "Les Misérables. Tome 10",
-              "Zazie"]
+    titles = ["Le Tour du monde", "Les Misérables. Tome 2", "L'Assommoir",
+              "Les Misérables. Tome 10", "Zazie"]
     ordered = sorted(titles, key=sort_key)
     assert ordered == ["L'Assommoir", "Les Misérables. Tome 2", "Les Misérables. Tome 10",
                        "Le Tour du monde", "Zazie"]

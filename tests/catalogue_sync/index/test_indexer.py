@@ -132,3 +132,23 @@ def test_a_schema_change_rebuilds_and_old_generations_go(
 def test_searching_before_any_index_says_how_to_build_it(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="catalogue-sync index"):
         Searcher(CatalogueIndex(tmp_path / "index")).search(SearchRequest(facets=False))
+
+
+def test_an_index_of_another_store_is_built_again(marc_catalogue_in: Catalogue,
+                                                  tmp_path: Path) -> None:
+    catalogue = marc_catalogue_in
+    other = Store(f"sqlite:///{tmp_path / 'other.db'}")
+    other.create_schema()
+    try:
+        assert catalogue.index.update(other).mode == "rebuild"
+        assert contents(catalogue) == {}
+    finally:
+        other.close()
+    # The same store started again from nothing: its changes are below the watermark.
+    assert catalogue.index.update(catalogue.store).mode == "rebuild"
+    state = catalogue.index.state()
+    assert state is not None
+    saved = catalogue.index.path / state.generation / indexer.STATE_FILE
+    saved.write_text(json.dumps({**json.loads(saved.read_text()), "watermark": 10**9}))
+    assert catalogue.index.update(catalogue.store).mode == "rebuild"
+    assert contents(catalogue) == in_store(catalogue.store)
