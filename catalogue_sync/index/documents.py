@@ -101,28 +101,40 @@ def index_document(merged_id: str, work: str, display: dict[str, Any]) -> tantiv
 
 def text_values(display: dict[str, Any]) -> dict[str, list[str]]:
     """Every text field's values, elisions stripped where words are analyzed."""
+    return {**_titles(display), **_words(display), **_numbers(display),
+            **_facet_values(display)}
+
+
+def _titles(display: dict[str, Any]) -> dict[str, list[str]]:
     title, subtitle = display.get("title"), display.get("subtitle")
-    full_title = strip_elision(" ".join(part for part in (title, subtitle) if part))
+    full = strip_elision(" ".join(part for part in (title, subtitle) if part))
+    exact = _unique(exact_title(title, sub) for sub in (None, subtitle)) if title else []
+    return {"title": [full], "title_en": [full], "title_exact": exact,
+            "title_sort": [sort_key(title, subtitle)]}
+
+
+def _words(display: dict[str, Any]) -> dict[str, list[str]]:
     authors: list[str] = display.get("authors") or []
     subjects = [strip_elision(subject) for subject in display.get("subjects") or []]
+    publisher = display.get("publisher")
+    return {"author": [strip_elision(name) for name in authors],
+            "surname": [strip_elision(name.split(",", 1)[0]) for name in authors],
+            "subject": subjects, "subject_en": subjects,
+            "publisher": [strip_elision(publisher)] if publisher else []}
+
+
+def _numbers(display: dict[str, Any]) -> dict[str, list[str]]:
+    return {"isbn": isbn_forms(display.get("isbns") or []),
+            "issn": _unique(issn_form(raw) for raw in display.get("issns") or []),
+            "ids": _unique(form for raw in display.get("ids") or [] for form in id_forms(raw))}
+
+
+def _facet_values(display: dict[str, Any]) -> dict[str, list[str]]:
     holdings = display.get("holdings") or []
-    return {
-        "title": [full_title], "title_en": [full_title],
-        "title_exact": _unique(exact_title(title, sub) for sub in (None, subtitle)) if title
-        else [],
-        "author": [strip_elision(name) for name in authors],
-        "surname": [strip_elision(name.split(",", 1)[0]) for name in authors],
-        "subject": subjects, "subject_en": subjects,
-        "publisher": [strip_elision(display["publisher"])] if display.get("publisher") else [],
-        "isbn": isbn_forms(display.get("isbns") or []),
-        "issn": _unique(issn_form(raw) for raw in display.get("issns") or []),
-        "ids": _unique(form for raw in display.get("ids") or [] for form in id_forms(raw)),
-        "format": [display["format"]] if display.get("format") else [],
-        "language": [display["language"]] if display.get("language") else [],
-        "library": _unique(holding["library"] for holding in holdings),
-        "available_in": available_in(holdings),
-        "title_sort": [sort_key(title, subtitle)],
-    }
+    return {"format": [display["format"]] if display.get("format") else [],
+            "language": [display["language"]] if display.get("language") else [],
+            "library": _unique(holding["library"] for holding in holdings),
+            "available_in": available_in(holdings)}
 
 
 def isbn_forms(isbns: Iterable[str]) -> list[str]:

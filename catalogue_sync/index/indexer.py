@@ -146,12 +146,8 @@ class CatalogueIndex:
             analysis.register(index)
             writer = self._writer(index)
             for rows in _changes(store, watermark):
-                for row in rows:
-                    writer.delete_documents_by_term("id", row.id)
-                    if _add(writer, row):
-                        indexed += 1
-                    else:
-                        deleted += 1
+                added = _replace(writer, rows)
+                indexed, deleted = indexed + added, deleted + len(rows) - added
                 watermark, pending = rows[-1].change_seq, pending + len(rows)
                 if pending >= COMMIT_EVERY:
                     self._commit(writer, directory, watermark, store)
@@ -257,6 +253,14 @@ def _live(store: Store) -> Iterator[list[MergedRecord]]:
             return
         yield rows
         after = rows[-1].id
+
+
+def _replace(writer: tantivy.IndexWriter, rows: list[MergedRecord]) -> int:
+    """Each record's document in place of its old one (none for a tombstone); how many
+    were added."""
+    for row in rows:
+        writer.delete_documents_by_term("id", row.id)
+    return sum(_add(writer, row) for row in rows)
 
 
 def _add(writer: tantivy.IndexWriter, row: MergedRecord) -> bool:

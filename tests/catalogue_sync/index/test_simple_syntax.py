@@ -8,7 +8,18 @@ import string
 import pytest
 
 from catalogue_sync.errors import InvalidRequest
-from catalogue_sync.index.query import AllOf, AnyOf, Everything, Term, Without
+from catalogue_sync.index.query import (
+    SEARCH_FIELDS,
+    SORTS,
+    AllOf,
+    AnyOf,
+    Everything,
+    Filters,
+    Query,
+    Range,
+    Term,
+    Without,
+)
 from catalogue_sync.index.simple import MAX_LENGTH, parse
 from tests.catalogue_sync.index.catalogues import Catalogue
 
@@ -72,4 +83,23 @@ def test_searching_odd_input_answers_or_refuses_clearly(sandbox_catalogue: Catal
         except InvalidRequest as refused:
             assert "words" in str(refused)  # too many words, said so
             continue
+        assert result.total >= len(result.hits)
+
+
+def test_odd_trees_and_filters_never_crash(sandbox_catalogue: Catalogue) -> None:
+    """What other front ends (SRU's CQL, the API) may build: any index, odd text, odd bounds."""
+    rng = random.Random(1)
+    odd = "ab1X-*\"'«»\u0000\u200b東?\\.()[]{}^$|+ é"
+    for _ in range(500):
+        text = "".join(rng.choice(odd) for _ in range(rng.randint(0, 12)))
+        tree: Query = Term(rng.choice(SEARCH_FIELDS), text, phrase=rng.random() < 0.3,
+                           truncated=rng.random() < 0.5)
+        if rng.random() < 0.3:
+            bounds = [None, -5, 2000, 10**15]
+            tree = AnyOf((Without(Everything(), tree),
+                          Range("year", rng.choice(bounds), rng.choice(bounds))))
+        filters = Filters(libraries=(text,), formats=(text,), year_from=rng.choice([None, 1]))
+        result = sandbox_catalogue.search(tree, filters=filters, sort=rng.choice(SORTS),
+                                          limit=rng.randint(0, 100),
+                                          offset=rng.randint(0, 10_000))
         assert result.total >= len(result.hits)
