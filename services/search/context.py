@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from catalogue_sync.config import NetworkConfig, Settings
+from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.store import Store
 
 
@@ -16,12 +17,15 @@ class SearchContext:
 
     network: NetworkConfig
     store: Store
+    searcher: Searcher | None = None
+    """The index of [index] path; None where a service runs without one (searches then
+    answer that there is no index)."""
 
     @classmethod
     def open(cls, network: NetworkConfig, settings: Settings) -> SearchContext:
         store = Store(network.database_url(settings))
         store.create_schema()
-        return cls(network=network, store=store)
+        return cls(network=network, store=store, searcher=Searcher.of(network))
 
     def close(self) -> None:
         self.store.close()
