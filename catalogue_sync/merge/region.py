@@ -42,7 +42,7 @@ from catalogue_sync.merge.writer import RegionOutcome, RegionPlan, RegionWriter
 from catalogue_sync.models import NormalizedRecord
 from catalogue_sync.store import clusters as stored
 from catalogue_sync.store import matching
-from catalogue_sync.store.clusters import Correction
+from catalogue_sync.store.clusters import ClusterMember, Correction
 from catalogue_sync.store.matching import ProfileRow, RecordKey, SourceState
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ class Region:
         self.splits: set[RecordKey] = set()
         self.joins: dict[RecordKey, list[tuple[RecordKey, Correction]]] = defaultdict(list)
         self._corrections_read: set[RecordKey] = set()
+        self.old_rows: dict[RecordKey, ClusterMember] = {}
         self._any_corrections = stored.has_corrections(connection)
 
     def run(self, changed: Sequence[SourceState], *, whole: WholeComponents | None = None
@@ -184,8 +185,11 @@ class Region:
         return a not in self.splits and b not in self.splits and self._decide(a, b).merge
 
     def _old_components(self, records: set[RecordKey]) -> dict[RecordKey, tuple[str, str]]:
-        """(merged id, component) of every member of the components these records were in."""
-        return stored.component_members(self.connection, records)
+        """(merged id, component) of every member of the components these records were in;
+        their membership rows are kept for the writer."""
+        rows = stored.component_members(self.connection, records)
+        self.old_rows.update(rows)
+        return {key: (row.merged_id, row.component) for key, row in rows.items()}
 
     def _nodes(self, records: set[RecordKey]) -> set[RecordKey]:
         """The records of the region that are in the graph: those with a profile."""
@@ -261,7 +265,7 @@ class Region:
         self._load_sources([key for number in redo for key in plan.clusters[number]])
         old_ids = {merged_id for merged_id, _ in plan.old.values()}
         writer = RegionWriter(self.connection, self.now, stored.read_merged(
-            self.connection, old_ids | set(plan.assignment.ids)))
+            self.connection, old_ids | set(plan.assignment.ids)), self.old_rows)
         edges = plan.edges_by_cluster()
         for number in redo:
             members = plan.clusters[number]

@@ -69,10 +69,15 @@ class RegionWriter:
     """Collects a region's memberships and merged records, then writes them at once."""
 
     def __init__(self, connection: sa.Connection, now: datetime,
-                 previous: dict[str, MergedRecord]) -> None:
+                 previous: dict[str, MergedRecord],
+                 previous_rows: dict[RecordKey, ClusterMember]) -> None:
         self.connection = connection
         self.now = now
         self.previous = previous
+        self.previous_rows = previous_rows
+        self.kept: set[RecordKey] = set()
+        """Records whose membership row is already as written: left alone (a rebuild that
+        finds the same clusters rewrites nothing)."""
         self.seq = stored.lock_counter(connection, stored.MERGED_SEQ)
         self.members: list[ClusterMember] = []
         self.merged: list[MergedRecord] = []
@@ -84,8 +89,12 @@ class RegionWriter:
         for key in members:
             link = links[key]
             linked = link.linked or (None, None)
-            self.members.append(ClusterMember(key[0], key[1], merged_id, component, link.rule,
-                                              link.reason, linked[0], linked[1]))
+            row = ClusterMember(key[0], key[1], merged_id, component, link.rule, link.reason,
+                                linked[0], linked[1])
+            if self.previous_rows.get(key) == row:
+                self.kept.add(key)
+            else:
+                self.members.append(row)
         before = self.previous.get(merged_id)
         if (before is not None and not before.deleted and before.display == display
                 and before.work == work and before.member_count == len(members)):
@@ -112,7 +121,7 @@ class RegionWriter:
                                         member_count, self.seq, self.now))
 
     def commit(self, remove: set[RecordKey]) -> RegionOutcome:
-        stored.replace_members(self.connection, remove, self.members)
+        stored.replace_members(self.connection, remove - self.kept, self.members)
         stored.write_merged(self.connection, self.merged)
         stored.set_counter(self.connection, stored.MERGED_SEQ, self.seq)
         return self.outcome

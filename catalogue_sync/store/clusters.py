@@ -114,19 +114,18 @@ def clusters_of(connection: sa.Connection, keys: Iterable[RecordKey]) -> dict[Re
 
 
 def component_members(connection: sa.Connection, keys: Iterable[RecordKey]
-                      ) -> dict[RecordKey, tuple[str, str]]:
-    """Every member of the components the named records are in: (merged id, component)."""
+                      ) -> dict[RecordKey, ClusterMember]:
+    """Every member of the components the named records are in."""
     table = cluster_members.c
     components: set[str] = set()
     for part in pair_chunks(keys):
         query = sa.select(table.component).where(
             is_one_of(connection, table.library, table.local_id, part))
         components.update(connection.execute(query).scalars())
-    found: dict[RecordKey, tuple[str, str]] = {}
+    found: dict[RecordKey, ClusterMember] = {}
     for names in _chunks(components):
-        query = sa.select(table.library, table.local_id, table.merged_id, table.component
-                          ).where(table.component.in_(names))
-        found.update(((row.library, row.local_id), (row.merged_id, row.component))
+        query = sa.select(cluster_members).where(table.component.in_(names))
+        found.update(((row.library, row.local_id), ClusterMember(**row._asdict()))
                      for row in connection.execute(query))
     return found
 
