@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 
 from services.http import install_error_handlers
-from services.search import oai
+from services.search import oai, sru
 from services.search.context import SearchContext
 
 
@@ -28,6 +28,7 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
     app.state.context = context
     install_error_handlers(app)
     app.include_router(oai.router)
+    app.include_router(sru.router)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

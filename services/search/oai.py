@@ -31,7 +31,7 @@ async def oai_get(request: Request, context: Context) -> Response:
     """An OAI-PMH request as a query string (``?verb=Identify``)."""
     provider = OaiProvider(context.store, context.network)
     pairs = request.query_params.multi_items()
-    body = await run_in_threadpool(provider.answer, pairs, _base_url(request))
+    body = await run_in_threadpool(provider.answer, pairs, base_url(request))
     return Response(body, media_type=MEDIA_TYPE)
 
 
@@ -39,16 +39,16 @@ async def oai_get(request: Request, context: Context) -> Response:
 async def oai_post(request: Request, context: Context) -> Response:
     """An OAI-PMH request as an application/x-www-form-urlencoded body."""
     provider = OaiProvider(context.store, context.network)
-    base_url = _base_url(request)
-    pairs = await _form(request)
+    url = base_url(request)
+    pairs = await read_form(request)
     if isinstance(pairs, str):
-        return Response(provider.refuse(pairs, base_url), media_type=MEDIA_TYPE)
-    body = await run_in_threadpool(provider.answer, pairs, base_url)
+        return Response(provider.refuse(pairs, url), media_type=MEDIA_TYPE)
+    body = await run_in_threadpool(provider.answer, pairs, url)
     return Response(body, media_type=MEDIA_TYPE)
 
 
-async def _form(request: Request) -> list[tuple[str, str]] | str:
-    """The body's arguments, or why they cannot be read."""
+async def read_form(request: Request) -> list[tuple[str, str]] | str:
+    """The body's arguments, or why they cannot be read (shared with SRU)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != FORM:
         return f"a POST request's arguments come as {FORM}"
@@ -64,7 +64,7 @@ async def _form(request: Request) -> list[tuple[str, str]] | str:
         return "the request body is not a form of UTF-8 arguments"
 
 
-def _base_url(request: Request) -> str:
+def base_url(request: Request) -> str:
     """The URL the harvester used, without its arguments (OAI's baseURL)."""
     url = request.url
     return f"{url.scheme}://{url.netloc}{url.path}"
