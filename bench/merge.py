@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import os
 import resource
 import shutil
@@ -236,7 +237,10 @@ def _sqlite_path(url: str) -> Path:
 
 
 def child(phase: str, url: str) -> dict[str, Any]:
-    """Run one merge here and report it (this process exists for that alone)."""
+    """Run one merge here and report it (this process exists for that alone); the merge's
+    own log (its phases and their seconds) goes to standard error."""
+    logging.basicConfig(level=logging.INFO, format="  %(message)s", stream=sys.stderr)
+    logging.getLogger("catalogue_sync.merge.region").setLevel(logging.ERROR)  # capped keys
     store = Store(url)
     settings = MergeSettings.from_config(MergeConfig())
     summary = merge(store, settings, full=phase == "rebuild")

@@ -27,6 +27,7 @@ change the rebuild started from.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
@@ -62,19 +63,24 @@ class Rebuild:
 
     def run(self) -> int:
         """Rebuild; the last change number it covered (the next run's watermark)."""
+        started = time.monotonic()
         upto = self._start()
         self._profile(upto)
+        profiled = time.monotonic()
         forest = self._components()
         whole = WholeComponents(self._capped())
         grouped = _grouped(forest)
-        log.info("merge: %d records have duplicate candidates, in %d components",
-                 len(forest.parent), len(grouped))
+        found = time.monotonic()
+        log.info("merge: %d records have duplicate candidates, in %d components (profiles "
+                 "%.0f s, components %.0f s)", len(forest.parent), len(grouped),
+                 profiled - started, found - profiled)
         for keys in _batches(grouped, self.batch):
             self._merge(self._read(keys), whole)
         del grouped
         for states in self._alone(forest, upto):
             self._merge(states, whole)
         self._finish(upto)
+        log.info("merge: clusters written in %.0f s", time.monotonic() - found)
         return upto
 
     def _start(self) -> int:
