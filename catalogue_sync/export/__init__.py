@@ -4,6 +4,7 @@
               serialized as MARCXML or ISO 2709
     dc.py     a merged record as simple Dublin Core (oai_dc), for OAI-PMH and SRU
     oai/      the OAI-PMH 2.0 provider's protocol logic (arguments, tokens, lists, XML)
+    sru/      the SRU 1.2 and 2.0 server's (parameters, explain, searchRetrieve, XML)
 
 Everything here reads a merged record's display JSON (``catalogue_sync.merge.display``), so
 each format shows what the catalogue shows.

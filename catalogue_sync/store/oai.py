@@ -15,8 +15,6 @@ calls it before any set list.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,7 +37,8 @@ from catalogue_sync.store.schema import (
 
 OAI_SETS_SEQ = "oai_sets_seq"
 """Counter: the last merged record change_seq that oai_set_records has taken in."""
-SYNC_BATCH = 2_000
+SYNC_SPAN = 50_000
+"""Change numbers taken in per transaction by ``sync_sets``."""
 _MERGED_COLUMNS = tuple(merged_records.c)
 
 
@@ -155,63 +154,45 @@ def sets_behind(connection: sa.Connection) -> bool:
     return read_counter(connection, OAI_SETS_SEQ) < read_counter(connection, MERGED_SEQ)
 
 
-def sync_sets(connection: sa.Connection, batch: int = SYNC_BATCH) -> bool:
-    """Take in up to ``batch`` changed merged records (in a writing transaction); returns
-    whether more remain.
+def sync_sets(connection: sa.Connection, span: int = SYNC_SPAN) -> bool:
+    """Take in the merged records of the next ``span`` change numbers (in a writing
+    transaction); returns whether more remain.
 
-    A record's libraries are read in the same statement as the record itself, so they
-    describe the same state even while a merge commits.
+    Done in the database, two statements a span: a record's libraries are read in the same
+    statement as the record itself, so they describe one state even while a merge commits;
+    the records that left a library are then those whose row says present but whose
+    members no longer include one of that library.
     """
     done = lock_counter(connection, OAI_SETS_SEQ)
-    table = merged_records.c
-    changed = (sa.select(table.id).where(table.change_seq > done)
-               .order_by(table.change_seq).limit(batch)).scalar_subquery()
-    query = (sa.select(table.id, table.change_seq, table.updated_at,
-                       cluster_members.c.library)
-             .join_from(merged_records, cluster_members,
-                        cluster_members.c.merged_id == table.id, isouter=True)
-             .where(table.id.in_(changed)))
-    libraries: dict[str, set[str]] = defaultdict(set)
-    stamps: dict[str, datetime] = {}
-    last = done
-    for row in connection.execute(query):
-        stamps[row.id] = row.updated_at
-        last = max(last, row.change_seq)
-        if row.library is not None:
-            libraries[row.id].add(row.library)
-    _record_sets(connection, stamps, libraries)
-    set_counter(connection, OAI_SETS_SEQ, last)
-    return len(stamps) == batch
+    latest = read_counter(connection, MERGED_SEQ)
+    upto = min(done + span, latest)
+    if upto <= done:
+        return False
+    merged, members, sets = merged_records.c, cluster_members.c, oai_set_records.c
+    in_span = sa.and_(merged.change_seq > done, merged.change_seq <= upto)
+    current = (sa.select(members.library, merged.id, sa.literal(True, sa.Boolean),
+                         merged.updated_at).distinct()
+               .join_from(merged_records, cluster_members, members.merged_id == merged.id)
+               .where(in_span))
+    insert = dialect_insert(connection, oai_set_records).from_select(
+        ["library", "merged_id", "present", "updated_at"], current)
+    connection.execute(insert.on_conflict_do_update(
+        index_elements=["merged_id", "library"],
+        set_={"present": insert.excluded.present, "updated_at": insert.excluded.updated_at},
+        # Rows already as they should be are left alone: rewriting them costs as much as
+        # writing them, and most records of a span keep their libraries.
+        where=sa.or_(sets.present.is_distinct_from(insert.excluded.present),
+                     sets.updated_at.is_distinct_from(insert.excluded.updated_at))))
+    still_member = (sa.select(members.merged_id)
+                    .where(members.merged_id == sets.merged_id, members.library == sets.library)
+                    .exists())
+    stamp = sa.select(merged.updated_at).where(merged.id == sets.merged_id).scalar_subquery()
+    connection.execute(sa.update(oai_set_records)
+                       .where(sets.present, sets.merged_id.in_(sa.select(merged.id)
+                                                                .where(in_span)),
+                              ~still_member)
+                       .values(present=False, updated_at=stamp))
+    set_counter(connection, OAI_SETS_SEQ, upto)
+    return upto < latest
 
 
-def _record_sets(connection: sa.Connection, stamps: dict[str, datetime],
-                 libraries: dict[str, set[str]]) -> None:
-    present = [{"library": library, "merged_id": merged_id, "present": True,
-                "updated_at": stamps[merged_id]}
-               for merged_id, names in libraries.items() for library in names]
-    left = [{"library": library, "merged_id": merged_id, "present": False,
-             "updated_at": stamps[merged_id]}
-            for library, merged_id in _present_rows(connection, stamps)
-            if library not in libraries.get(merged_id, ())]
-    if present or left:
-        insert = dialect_insert(connection, oai_set_records)
-        connection.execute(insert.on_conflict_do_update(
-            index_elements=["library", "merged_id"],
-            set_={"present": insert.excluded.present,
-                  "updated_at": insert.excluded.updated_at}), present + left)
-
-
-def _present_rows(connection: sa.Connection, merged_ids: Iterable[str]
-                  ) -> list[tuple[str, str]]:
-    sets = oai_set_records.c
-    found: list[tuple[str, str]] = []
-    for part in _chunks(sorted(merged_ids)):
-        query = sa.select(sets.library, sets.merged_id).where(
-            sets.merged_id.in_(part), sets.present)
-        found.extend((row.library, row.merged_id) for row in connection.execute(query))
-    return found
-
-
-def _chunks(values: Sequence[str], size: int = 800) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

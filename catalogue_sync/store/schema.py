@@ -205,12 +205,13 @@ oai_set_records = sa.Table(
     # One row per library and merged record that has ever held one of its records: the
     # OAI set of the library, with the records that left it, so a harvester of the set
     # learns they did (they are answered as deleted in that set).
-    sa.Column("library", sa.String(64), primary_key=True),
-    sa.Column("merged_id", sa.String(40), primary_key=True),
+    sa.Column("library", sa.String(64), nullable=False),
+    sa.Column("merged_id", sa.String(40), nullable=False),
     sa.Column("present", sa.Boolean, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),  # the datestamp in this set
+    # Merged id first: bringing the sets up to date looks rows up by merged record.
+    sa.PrimaryKeyConstraint("merged_id", "library"),
     sa.Index("ix_oai_set_records_list", "library", "updated_at", "merged_id"),
-    sa.Index("ix_oai_set_records_merged_id", "merged_id"),
 )
 
 

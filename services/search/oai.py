@@ -2,7 +2,8 @@
 
 The route only reads the arguments (a query string, or an
 application/x-www-form-urlencoded body) and sends the provider's XML back; every OAI error
-is part of that XML with HTTP 200, as the protocol wants. docs/protocols.md describes it.
+is part of that XML with HTTP 200, as the protocol wants; a provider not ready yet (RetryLater)
+is HTTP 503 with Retry-After, OAI-PMH's flow control. docs/protocols.md describes it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from catalogue_sync.export.oai import OaiProvider
+from catalogue_sync.export.oai import OaiProvider, RetryLater
 from services.search.context import SearchContext, context_of
 
 MEDIA_TYPE = "text/xml; charset=utf-8"
@@ -30,9 +31,7 @@ Context = Annotated[SearchContext, Depends(context_of)]
 async def oai_get(request: Request, context: Context) -> Response:
     """An OAI-PMH request as a query string (``?verb=Identify``)."""
     provider = OaiProvider(context.store, context.network)
-    pairs = request.query_params.multi_items()
-    body = await run_in_threadpool(provider.answer, pairs, base_url(request))
-    return Response(body, media_type=MEDIA_TYPE)
+    return await _answer(provider, request.query_params.multi_items(), base_url(request))
 
 
 @router.post("/oai", response_class=Response)
@@ -43,7 +42,15 @@ async def oai_post(request: Request, context: Context) -> Response:
     pairs = await read_form(request)
     if isinstance(pairs, str):
         return Response(provider.refuse(pairs, url), media_type=MEDIA_TYPE)
-    body = await run_in_threadpool(provider.answer, pairs, url)
+    return await _answer(provider, pairs, url)
+
+
+async def _answer(provider: OaiProvider, pairs: list[tuple[str, str]], url: str) -> Response:
+    try:
+        body = await run_in_threadpool(provider.answer, pairs, url)
+    except RetryLater as later:
+        return Response(f"{later.reason}: retry after {later.seconds} s\n", status_code=503,
+                        headers={"Retry-After": str(later.seconds)}, media_type="text/plain")
     return Response(body, media_type=MEDIA_TYPE)
 
 

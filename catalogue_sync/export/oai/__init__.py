@@ -9,6 +9,6 @@ The HTTP route (services/search/oai.py) only reads the arguments of GET and POST
 and sends the answer back.
 """
 
-from catalogue_sync.export.oai.provider import FORMATS, PAGE_SIZE, OaiProvider
+from catalogue_sync.export.oai.provider import FORMATS, PAGE_SIZE, OaiProvider, RetryLater
 
-__all__ = ["FORMATS", "PAGE_SIZE", "OaiProvider"]
+__all__ = ["FORMATS", "PAGE_SIZE", "OaiProvider", "RetryLater"]

@@ -10,12 +10,15 @@ merged record ever handed out stays listed, tombstones as deleted (deletedRecord
 no longer holds any record of a library is listed as deleted in that library's set. Lists
 come in pages of ``page_size`` with stateless resumption tokens (``tokens``).
 
-Every OAI error is an answer (HTTP 200), never an exception; store failures (StoreError)
-are left to the HTTP layer, as they are no fault of the harvester's.
+Every OAI error is an answer (HTTP 200), never an exception. Two things are left to the HTTP
+layer, as they are no fault of the harvester's: store failures (StoreError, HTTP 503) and
+``RetryLater`` (HTTP 503 with Retry-After, OAI-PMH's flow control), raised while the library
+sets catch up with a large merge.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -30,6 +33,7 @@ from catalogue_sync.export.oai.tokens import ListQuery, Resumption, decode, enco
 from catalogue_sync.store import Store
 from catalogue_sync.store.clusters import MergedRecord, read_merged
 from catalogue_sync.store.oai import (
+    SYNC_SPAN,
     Listed,
     Position,
     count_listed,
@@ -41,6 +45,10 @@ from catalogue_sync.store.oai import (
 
 PAGE_SIZE = 100
 """Records (or headers) per page of a list."""
+SYNC_BUDGET = 10.0
+"""Seconds a request may spend bringing the library sets up to date (see _sync_sets)."""
+RETRY_AFTER = 10
+"""Seconds a harvester asked to come back (HTTP 503, Retry-After) is told to wait."""
 Disseminator = Callable[[MergedRecord], etree._Element]
 FORMATS: dict[str, tuple[str, str, Disseminator]] = {
     "marcxml": (MARC_SCHEMA, MARC_NS, lambda merged: marcxml_element(to_marc(merged))),
@@ -53,14 +61,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class RetryLater(Exception):
+    """The answer is not ready: OAI-PMH's flow control, HTTP 503 with Retry-After."""
+
+    def __init__(self, seconds: int, reason: str) -> None:
+        self.seconds = seconds
+        self.reason = reason
+        super().__init__(f"{reason}; retry after {seconds} s")
+
+
 class OaiProvider:
     """Answers OAI-PMH requests from the store, for the network's union catalogue."""
 
     def __init__(self, store: Store, network: NetworkConfig, *, page_size: int = PAGE_SIZE,
+                 sync_budget: float = SYNC_BUDGET, sync_span: int = SYNC_SPAN,
                  clock: Callable[[], datetime] = _now) -> None:
         self.store = store
         self.network = network
         self.page_size = page_size
+        self.sync_budget = sync_budget
+        self.sync_span = sync_span
         self.clock = clock
         self.prefix = f"oai:{network.network.repository_id}:"
 
@@ -201,12 +221,21 @@ class OaiProvider:
                           else write(merged))
 
     def _sync_sets(self) -> None:
-        """Bring the library sets up to date with the merged records, if they changed."""
+        """Bring the library sets up to date with the merged records, if they changed.
+
+        After a small merge that takes milliseconds. After a first merge of a big catalogue
+        it takes a while (half a minute a million records): past ``sync_budget`` seconds,
+        the work done so far is kept and the harvester is asked to come back (RetryLater).
+        """
         with self.store.transaction("reading the OAI-PMH sets") as connection:
             behind = sets_behind(connection)
+        started = time.monotonic()
         while behind:
             with self.store.transaction("updating the OAI-PMH sets", writes=True) as connection:
-                behind = sync_sets(connection)
+                behind = sync_sets(connection, self.sync_span)
+            if behind and time.monotonic() - started > self.sync_budget:
+                raise RetryLater(RETRY_AFTER, "the library sets are being brought up to "
+                                              "date after a large merge")
 
 
 def _echo(request: OaiRequest) -> dict[str, str]:

@@ -7,19 +7,22 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from lxml import etree
 from sickle import Sickle
 from xml_schemas import assert_valid
 
 from catalogue_sync.config import ConnectorConfig, HoldingsMapping, LibraryConfig, NetworkConfig
+from catalogue_sync.export.oai import OaiProvider
 from catalogue_sync.merge.catalogue import join, split
 from catalogue_sync.pipeline import LibraryOutcome, harvest_libraries
 from catalogue_sync.store import PageCounts, Store
-from catalogue_sync.store.clusters import MergedRecord, member_rows
+from catalogue_sync.store.clusters import MERGED_SEQ, MergedRecord, member_rows, read_counter
 from catalogue_sync.store.schema import merged_records
 from connectors import registry
 
@@ -231,3 +234,23 @@ def test_post_answers_as_get_does(search_url: str) -> None:
     strip = b"<responseDate>"
     assert got.split(strip)[0] == posted.split(strip)[0]
     assert got.split(b"</responseDate>")[1] == posted.split(b"</responseDate>")[1]
+
+
+def test_a_large_backlog_of_set_changes_asks_harvesters_to_come_back(
+        search_url: str, merged_network: NetworkConfig, store: Store,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the first merge of a big catalogue, the sets take a while to catch up: each
+    request does some of the work, then answers 503 with Retry-After until it is done."""
+    library = next(iter(merged_network.libraries))
+    slow = partial(OaiProvider, sync_span=25, sync_budget=0.0)
+    monkeypatch.setattr("services.search.oai.OaiProvider", slow)
+    params = {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": library}
+    refusals = 0
+    while (response := httpx.get(f"{search_url}/oai", params=params)).status_code == 503:
+        assert response.headers["Retry-After"] == "10"
+        refusals += 1
+    with store.transaction("reading") as connection:
+        changes = read_counter(connection, MERGED_SEQ)
+    assert refusals == -(-changes // 25) - 1  # one span a request, the last one answers
+    headers = assert_valid(response.content, "oai").iterfind(".//oai:header", OAI)
+    assert all(library in [s.text for s in h.findall("oai:setSpec", OAI)] for h in headers)
