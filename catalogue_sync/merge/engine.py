@@ -70,7 +70,7 @@ def merge(store: Store, config: NetworkConfig | MergeConfig | MergeSettings, *,
     kind = _kind(store, settings, full)
     summary = MergeSummary(full=kind != "incremental", first=kind == "first")
     if summary.full:
-        rebuild = Rebuild(store, settings, batch or REBUILD_BATCH, _now())
+        rebuild = Rebuild(store, settings, batch or REBUILD_BATCH)
         rebuild.run()
         summary.add(rebuild.outcome, rebuild.records)
     logged: set[str] = set()

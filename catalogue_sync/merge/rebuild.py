@@ -30,7 +30,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from catalogue_sync.merge.graph import UnionFind
@@ -52,11 +52,10 @@ Row = tuple[RecordKey, dict[str, Any]]
 class Rebuild:
     """One full merge of every record in ``store`` (see the module's text)."""
 
-    def __init__(self, store: Store, settings: MergeSettings, batch: int, now: datetime) -> None:
+    def __init__(self, store: Store, settings: MergeSettings, batch: int) -> None:
         self.store = store
         self.settings = settings
         self.batch = batch
-        self.now = now
         self.logged: set[str] = set()
         self.outcome = RegionOutcome()
         self.records = 0
@@ -152,7 +151,9 @@ class Rebuild:
     def _merge(self, states: list[SourceState], whole: WholeComponents) -> None:
         with self.store.transaction("merging records", writes=True) as connection:
             stored.lock_counter(connection, stored.MERGE_WATERMARK)
-            region = Region(connection, self.settings, self.now, self.logged)
+            # Each batch is stamped when it is written, as in an incremental run: OAI-PMH
+            # harvesters ask for what changed since their last visit by these stamps.
+            region = Region(connection, self.settings, datetime.now(UTC), self.logged)
             outcome = region.run(states, whole=whole)
         self.outcome.created += outcome.created
         self.outcome.changed += outcome.changed
