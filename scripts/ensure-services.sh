@@ -32,6 +32,9 @@ ensure_postgres() {
     if [ "$(as_superuser "select 1 from pg_database where datname = 'catalogue_sync_test'")" != 1 ]; then
         as_superuser "create database catalogue_sync_test owner catalogue_sync" >/dev/null
     fi
+    # A test run as another role (pytest started by hand) may have created it: the tests
+    # create a schema per session, which needs the owner's rights.
+    as_superuser "alter database catalogue_sync_test owner to catalogue_sync" >/dev/null
 }
 
 ensure_redis() {
