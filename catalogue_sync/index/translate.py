@@ -68,7 +68,9 @@ GROUPS: dict[str, tuple[FieldSpec, ...]] = {
     "subject": (("subject", FRENCH, 1.0), ("subject_en", ENGLISH, 0.9)),
     "publisher": (("publisher", WORDS, 1.0),),
 }
-_IDENTIFIER = re.compile(r"[0-9]{4,}[0-9X]*|[A-Z]+:\S+")
+# A number, a "scheme:value" id, or a merged record's id ("m" and 12 hex digits, maybe a
+# "-2" suffix), as compact_identifier leaves them: librarians paste those into the box.
+_IDENTIFIER = re.compile(r"[0-9]{4,}[0-9X]*|[A-Z]+:\S+|M[0-9A-F]{12}[0-9]*")
 
 
 @dataclass(slots=True)

@@ -26,7 +26,7 @@ from services.cli.output import (
     progress_bars,
     user_agent_client,
 )
-from services.cli.search import update_index
+from services.cli.search import publish
 
 
 def harvest(
@@ -56,14 +56,14 @@ def harvest(
 
 
 def _merge(store: Store, network: NetworkConfig) -> bool:
-    """Merge what changed, then update the search index; a failure is reported (the
-    harvest itself is kept)."""
+    """Merge what changed, then update the search index and the OAI-PMH sets; a failure is
+    reported (the harvest itself is kept)."""
     try:
         show_summary(merge(store, network))
     except CatalogueError as exc:
         errors.print(f"[red]merge failed:[/red] {escape(str(exc))}", highlight=False)
         return False
-    return update_index(store, network)
+    return publish(store, network)
 
 
 def _selected(network: NetworkConfig, ids: list[str]) -> list[LibraryConfig]:

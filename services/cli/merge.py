@@ -35,7 +35,7 @@ from catalogue_sync.merge.catalogue import (
 from catalogue_sync.store import Store
 from services.cli.context import Context
 from services.cli.output import console
-from services.cli.search import update_index
+from services.cli.search import publish
 
 merge_app = typer.Typer(help="The union catalogue: merge member records, correct and explain.",
                         no_args_is_help=True)
@@ -57,7 +57,7 @@ def run(
     network = context.network()
     with context.store(network) as store:
         show_summary(merge(store, network, full=full))
-        if not update_index(store, network):
+        if not publish(store, network):
             raise typer.Exit(1)
 
 
@@ -69,8 +69,11 @@ def split_record(ctx: typer.Context, record: RecordArgument) -> None:
     library, local_id = parse_record(network, record)
     with context.store(network) as store:
         merged = split(store, library, local_id, config=network)
+        published = publish(store, network, show=False)
     where = f" (merged record {merged.id})" if merged else ""
     console.print(f"{escape(record)} now stands alone{where}; every later merge keeps it so.")
+    if not published:
+        raise typer.Exit(1)
 
 
 @merge_app.command("join")
@@ -81,9 +84,12 @@ def join_records(ctx: typer.Context, first: RecordArgument, second: RecordArgume
     one, other = parse_record(network, first), parse_record(network, second)
     with context.store(network) as store:
         merged = join(store, one, other, config=network)
+        published = publish(store, network, show=False)
     where = f"merged record {merged.id}" if merged else "one merged record"
     console.print(f"{escape(first)} and {escape(second)} are now in {where}; "
                   "every later merge keeps them together.")
+    if not published:
+        raise typer.Exit(1)
 
 
 @merge_app.command("corrections")
@@ -120,7 +126,10 @@ def undo_correction(
     network = context.network()
     with context.store(network) as store:
         status = undo(store, correction_id, config=network)
+        published = publish(store, network, show=False)
     show_undone(status)
+    if not published:
+        raise typer.Exit(1)
 
 
 @merge_app.command("explain")

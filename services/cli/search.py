@@ -1,8 +1,8 @@
 """``index`` and ``search``: the union catalogue's full-text index, from a terminal.
 
-``catalogue-sync harvest`` and ``merge run`` bring the index up to date after merging
-(``update_index``); ``index`` does it alone, ``index --rebuild`` builds it again from
-scratch while searches go on.
+``catalogue-sync harvest``, ``merge run`` and the corrections bring the index (and the
+OAI-PMH sets) up to date after merging (``publish``); ``index`` does it alone, ``index
+--rebuild`` builds it again from scratch while searches go on.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from rich.table import Table
 
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.errors import CatalogueError
+from catalogue_sync.export.oai.provider import update_sets
 from catalogue_sync.index.indexer import CatalogueIndex, IndexRun
 from catalogue_sync.index.query import SORTS, Filters, SearchRequest, SearchResult
 from catalogue_sync.index.searcher import Searcher
@@ -89,14 +90,19 @@ def search(
     show_results(result, page)
 
 
-def update_index(store: Store, network: NetworkConfig) -> bool:
-    """Bring the index up to date after a merge; a failure is reported, not raised (the
-    merge is kept, and the next update catches up)."""
+def publish(store: Store, network: NetworkConfig, *, show: bool = True) -> bool:
+    """After a merge, bring what serves the union catalogue up to date: the search index
+    and the OAI-PMH library sets. A failure is reported, not raised (the merge is kept, and
+    the next update catches up)."""
     try:
-        show_index_run(CatalogueIndex.of(network).update(store))
+        run = CatalogueIndex.of(network).update(store)
+        update_sets(store)
     except CatalogueError as exc:
-        errors.print(f"[red]index update failed:[/red] {escape(str(exc))}", highlight=False)
+        errors.print(f"[red]updating the search index and the OAI-PMH sets failed:[/red] "
+                     f"{escape(str(exc))}", highlight=False)
         return False
+    if show:
+        show_index_run(run)
     return True
 
 

@@ -226,16 +226,27 @@ class OaiProvider:
         After a small merge that takes milliseconds. After a first merge of a big catalogue
         it takes a while (half a minute a million records): past ``sync_budget`` seconds,
         the work done so far is kept and the harvester is asked to come back (RetryLater).
+        ``catalogue-sync harvest`` and ``merge run`` do it after merging, so that harvesters
+        seldom wait.
         """
-        with self.store.transaction("reading the OAI-PMH sets") as connection:
-            behind = sets_behind(connection)
-        started = time.monotonic()
-        while behind:
-            with self.store.transaction("updating the OAI-PMH sets", writes=True) as connection:
-                behind = sync_sets(connection, self.sync_span)
-            if behind and time.monotonic() - started > self.sync_budget:
-                raise RetryLater(RETRY_AFTER, "the library sets are being brought up to "
-                                              "date after a large merge")
+        if not update_sets(self.store, budget=self.sync_budget, span=self.sync_span):
+            raise RetryLater(RETRY_AFTER, "the library sets are being brought up to "
+                                          "date after a large merge")
+
+
+def update_sets(store: Store, *, budget: float | None = None, span: int = SYNC_SPAN) -> bool:
+    """Bring the OAI-PMH library sets up to date with the merged records, ``span`` change
+    numbers a transaction; False when ``budget`` seconds ran out first (the work done is
+    kept)."""
+    with store.transaction("reading the OAI-PMH sets") as connection:
+        behind = sets_behind(connection)
+    started = time.monotonic()
+    while behind:
+        with store.transaction("updating the OAI-PMH sets", writes=True) as connection:
+            behind = sync_sets(connection, span)
+        if behind and budget is not None and time.monotonic() - started > budget:
+            return False
+    return True
 
 
 def _echo(request: OaiRequest) -> dict[str, str]:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from catalogue_sync.store import Store
+from catalogue_sync.store.oai import sets_behind
 from services.sandbox.testing import SandboxServer
 
 Run = Callable[..., tuple[int, str, str]]
@@ -107,3 +109,22 @@ def test_index_updates_and_rebuilds(run: Run, harvested: str) -> None:
 def test_searching_before_any_index_says_what_to_run(run: Run) -> None:
     code, _, err = run("search", "histoire")
     assert code == 1 and "catalogue-sync index" in err
+
+
+def test_a_correction_reaches_the_index_and_the_oai_sets_at_once(
+        run: Run, harvested: str, store_url: str) -> None:
+    code, out, _ = run("export", "clusters", "--json")
+    shared = next(row for row in map(json.loads, out.splitlines()) if len(row["members"]) > 1)
+    member = shared["members"][-1]
+    code, out, err = run("merge", "split", f"{member['library']}:{member['record']}")
+    assert code == 0, err
+    alone = next(row for row in map(json.loads, run("export", "clusters", "--json")[1]
+                                    .splitlines())
+                 if row["members"] == [member])
+    assert [hit["id"] for hit in found(run, alone["id"])["hits"]] == [alone["id"]]
+    store = Store(store_url)
+    try:
+        with store.transaction("reading the OAI-PMH sets") as connection:
+            assert not sets_behind(connection)
+    finally:
+        store.close()
