@@ -13,6 +13,8 @@
     ├── InvalidRequest         a search or protocol request asks for something impossible
     │                          (an unknown filter, a page out of range): HTTP 400
     └── NotFound               no such merged record, correction or library: HTTP 404
+        └── Gone               it existed, and is gone for good (a merged record whose
+                               records were all deleted): HTTP 410
 
 Every error carries what a person needs to act on it, and its message says it in full.
 """
@@ -80,3 +82,7 @@ class InvalidRequest(CatalogueError):
 
 class NotFound(CatalogueError):
     """The thing asked for does not exist (or no longer does)."""
+
+
+class Gone(NotFound):
+    """The thing asked for existed, and is gone for good, with nothing in its place."""

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from catalogue_sync.errors import (
     CatalogueError,
     ConfigError,
+    Gone,
     InvalidRequest,
     NotFound,
     SourceError,
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 STATUS: tuple[tuple[type[CatalogueError], int], ...] = (
     (InvalidRequest, 400),
+    (Gone, 410),
     (NotFound, 404),
     (StoreError, 503),
     (SourceError, 502),
