@@ -187,16 +187,16 @@ class Target:
 
     def exists(self) -> bool:
         if self.kind == "sqlite":
-            return _sqlite_path(self.kept()).exists()
+            return sqlite_path(self.kept()).exists()
         return self._database_exists(f"cs_bench_{self.name}_template")
 
     def copy(self) -> str:
         """A fresh working copy of the loaded network; its URL."""
         if self.kind == "sqlite":
-            working = _sqlite_path(self.working())
+            working = sqlite_path(self.working())
             for suffix in ("-wal", "-shm"):  # a stale log would be replayed into the copy
                 working.with_name(working.name + suffix).unlink(missing_ok=True)
-            shutil.copyfile(_sqlite_path(self.kept()), working)
+            shutil.copyfile(sqlite_path(self.kept()), working)
             return self.working()
         self._admin(f"DROP DATABASE IF EXISTS cs_bench_{self.name}_working")
         self._admin(f"CREATE DATABASE cs_bench_{self.name}_working "
@@ -205,7 +205,7 @@ class Target:
 
     def prepare_kept(self) -> None:
         if self.kind == "sqlite":
-            _sqlite_path(self.kept()).unlink(missing_ok=True)
+            sqlite_path(self.kept()).unlink(missing_ok=True)
         else:
             self._admin(f"DROP DATABASE IF EXISTS cs_bench_{self.name}_template")
             self._admin(f"CREATE DATABASE cs_bench_{self.name}_template")
@@ -229,7 +229,7 @@ class Target:
         return found is not None
 
 
-def _sqlite_path(url: str) -> Path:
+def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     """Path of the network file (CATALOGUE_SYNC_CONFIG)."""
     database_url: str | None = None
     """Overrides [storage] url, so a PostgreSQL password can stay out of the file."""
+    redis_url: str | None = None
+    """Overrides [cache] redis_url (CATALOGUE_SYNC_REDIS_URL), so a Redis password can
+    stay out of the file."""
     log_level: str = "INFO"
 
 
@@ -122,6 +126,10 @@ class LibraryConfig(_Strict):
     enabled: bool = True
     connector: ConnectorConfig
     holdings: HoldingsMapping = Field(default_factory=HoldingsMapping)
+    opac_url: str | None = None
+    """The library's own OPAC page of a record, ``{record}`` standing for the record's
+    local id: "https://opac.example.fr/cgi-bin/koha/opac-detail.pl?biblionumber={record}".
+    The record page of the union catalogue links to it."""
 
     @field_validator("id")
     @classmethod
@@ -139,12 +147,33 @@ class LibraryConfig(_Strict):
             raise ValueError(f"expected a tag like '001' or a subfield like '999$c', not {value!r}")
         return value
 
+    @field_validator("opac_url")
+    @classmethod
+    def _opac_url_is_a_template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not OPAC_URL.match(value):
+            raise ValueError(f"an OPAC URL starts with http:// or https://, not {value!r}")
+        if "{record}" not in value:
+            raise ValueError("an OPAC URL must contain {record} where the record id goes, "
+                             "e.g. https://opac.example.fr/opac-detail.pl?biblionumber={record}")
+        if {"{", "}"} & set(value.replace("{record}", "")):
+            raise ValueError("{record} is the only placeholder an OPAC URL may contain")
+        return value
+
     @cached_property
     def item_mapping(self) -> HoldingsMapping:
         """The holdings mapping with its preset resolved (once: it is read for every record)."""
         return self.holdings.resolved(self.flavour)
 
+    def opac_link(self, local_id: str) -> str | None:
+        """The library's OPAC page of one of its records; None without ``opac_url``."""
+        if self.opac_url is None:
+            return None
+        return self.opac_url.replace("{record}", quote(local_id, safe=""))
 
+
+OPAC_URL = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 REPOSITORY_ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z][a-zA-Z0-9-]*)+$")
 EMAIL = re.compile(r"^\S+@(\S+\.)+\S+$")
 
@@ -221,6 +250,30 @@ class IndexConfig(_Strict):
     """Memory the index writer fills before it writes a segment: more indexes faster."""
 
 
+REDIS_URL = re.compile(r"^(redis|rediss|unix)://")
+
+
+class CacheConfig(_Strict):
+    """``[cache]``: search answers kept in Redis (``catalogue_sync.cache``); none without a
+    URL. The search answers the same without Redis, only slower."""
+
+    redis_url: str | None = None
+    """e.g. "redis://127.0.0.1:6379/0"; CATALOGUE_SYNC_REDIS_URL overrides it (a URL with a
+    password belongs there, not in this file)."""
+    ttl_seconds: int = Field(default=60, ge=1, le=86_400)
+    """How long an answer is kept at most. A new version of the index makes every answer
+    obsolete at once; the time limit is a backstop (library names changed, for instance)."""
+    key_prefix: str = Field(default="catalogue-sync", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    """The start of every key, so that several networks can share one Redis."""
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_one(cls, value: str | None) -> str | None:
+        if value is not None and not REDIS_URL.match(value):
+            raise ValueError("a Redis URL starts with redis://, rediss:// or unix://")
+        return value
+
+
 class NetworkConfig(_Strict):
     """The whole network file."""
 
@@ -229,6 +282,7 @@ class NetworkConfig(_Strict):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     merge: MergeConfig = Field(default_factory=MergeConfig)
     index: IndexConfig = Field(default_factory=IndexConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
     libraries: dict[str, LibraryConfig] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -272,6 +326,10 @@ class NetworkConfig(_Strict):
         """The index directory; a relative path is relative to the network file."""
         path = self.index.path
         return path if path.is_absolute() else (self.path.parent / path).resolve()
+
+    def redis_url(self, settings: Settings | None = None) -> str | None:
+        """The Redis of the search cache: the environment wins; None: no cache."""
+        return (settings or get_settings()).redis_url or self.cache.redis_url
 
 
 def describe_validation_error(where: str, error: ValidationError, *, sep: str = ": ") -> str:
@@ -332,6 +390,10 @@ url = "{database}"
 # path = "var/index"          # its directory, relative to this file
 # writer_memory_mb = 128      # memory the writer fills before writing a segment
 
+# [cache]                     # search answers kept in Redis (none without a URL)
+# redis_url = "redis://127.0.0.1:6379/0"  # or CATALOGUE_SYNC_REDIS_URL (with a password)
+# ttl_seconds = 60            # the longest an answer is kept (a new index drops it)
+
 # One table per member library, for example:
 #
 # [libraries.poitiers-fm]
@@ -341,6 +403,8 @@ url = "{database}"
 # flavour = "unimarc"         # marc21 or unimarc
 # encoding = "auto"           # auto (trust leader/09), utf-8 or marc-8
 # id_field = "001"            # where dumps keep the record id: "001" or e.g. "999$c"
+# opac_url = "https://opac.example.org/cgi-bin/koha/opac-detail.pl?biblionumber={{record}}"
+#                             # the library's own page of a record ({{record}}: its id)
 #
 # [libraries.poitiers-fm.connector]
 # type = "oai-pmh"            # see `catalogue-sync connectors`

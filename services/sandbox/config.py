@@ -2,7 +2,9 @@
 
 The file is what ``catalogue-sync init`` plus one ``library add`` per library would write:
 each library harvested over OAI-PMH (MARCXML) from the sandbox, with its holdings preset,
-and ``encoding = "utf-8"`` where the library's leader does not say UTF-8.
+and ``encoding = "utf-8"`` where the library's leader does not say UTF-8. Each library's
+``opac_url`` is the sandbox's own page of a record: its OAI-PMH GetRecord (the sandbox has
+no OPAC; this is the page of the record it serves).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import tomlkit
 from catalogue_sync.config import DEFAULT_DATABASE, NETWORK_TEMPLATE
 from services.sandbox.generator import SandboxNetwork
 from services.sandbox.libraries import SandboxLibrary
+from services.sandbox.oaixml import repository_identifier
 
 NETWORK_NAME = "Réseau des bibliothèques du Grand Val-de-Clain (bac à sable)"
 
@@ -24,6 +27,7 @@ def library_table(base_url: str, library: SandboxLibrary) -> tomlkit.items.Table
     table.add("flavour", library.flavour.value)
     if not library.utf8_leader:
         table.add("encoding", "utf-8")
+    table.add("opac_url", opac_url(base_url, library))
     connector = tomlkit.table()
     connector.add("type", "oai-pmh")
     connector.add("url", f"{base_url.rstrip('/')}/{library.id}/oai")
@@ -33,6 +37,12 @@ def library_table(base_url: str, library: SandboxLibrary) -> tomlkit.items.Table
     holdings.add("preset", library.holdings)
     table.add("holdings", holdings)
     return table
+
+
+def opac_url(base_url: str, library: SandboxLibrary) -> str:
+    """The ``opac_url`` template of a sandbox library: a record as the sandbox serves it."""
+    return (f"{base_url.rstrip('/')}/{library.id}/oai?verb=GetRecord&metadataPrefix=marcxml"
+            f"&identifier=oai:{repository_identifier(library.id)}:{{record}}")
 
 
 def network_toml(base_url: str, network: SandboxNetwork, *, name: str = NETWORK_NAME,

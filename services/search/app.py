@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 
 from services.http import install_error_handlers
-from services.search import oai, sru
+from services.search import api, oai, sru
 from services.search.context import SearchContext
 
 
@@ -27,6 +27,7 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
                               "SRU and OAI-PMH.")
     app.state.context = context
     install_error_handlers(app)
+    app.include_router(api.router)
     app.include_router(oai.router)
     app.include_router(sru.router)
 
