@@ -112,6 +112,14 @@ class ConnectorConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+class AvailabilityConfig(ConnectorConfig):
+    """``[libraries.ID.availability]``: the provider that reports item status in real time.
+
+    ``type`` names a provider of ``connectors.registry`` (e.g. ``koha-rest``), which validates
+    its own options; secrets are named by ``*_env`` options, never written here.
+    """
+
+
 class LibraryConfig(_Strict):
     """One member library of the network."""
 
@@ -130,6 +138,8 @@ class LibraryConfig(_Strict):
     """The library's own OPAC page of a record, ``{record}`` standing for the record's
     local id: "https://opac.example.fr/cgi-bin/koha/opac-detail.pl?biblionumber={record}".
     The record page of the union catalogue links to it."""
+    availability: AvailabilityConfig | None = None
+    """Where the record page asks for live item status; None: the harvested status only."""
 
     @field_validator("id")
     @classmethod
@@ -274,6 +284,19 @@ class CacheConfig(_Strict):
         return value
 
 
+class AvailabilitySettings(_Strict):
+    """``[availability]``: how the record page asks member libraries for live item status."""
+
+    deadline: float = Field(default=2.0, gt=0, le=30)
+    """Seconds the whole answer may take; a library slower than this shows its harvested
+    status (each library's own ``timeout`` may be shorter)."""
+    cache_ttl: int = Field(default=60, ge=0, le=3600)
+    """Seconds a library's live answer is kept in Redis and reused (0: never cached)."""
+    retry_after: float = Field(default=30.0, ge=0, le=3600)
+    """Seconds a library that failed is left alone (its harvested status shown meanwhile),
+    so an ILS that is down does not slow every record page."""
+
+
 class NetworkConfig(_Strict):
     """The whole network file."""
 
@@ -283,6 +306,7 @@ class NetworkConfig(_Strict):
     merge: MergeConfig = Field(default_factory=MergeConfig)
     index: IndexConfig = Field(default_factory=IndexConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    availability: AvailabilitySettings = Field(default_factory=AvailabilitySettings)
     libraries: dict[str, LibraryConfig] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -394,6 +418,11 @@ url = "{database}"
 # redis_url = "redis://127.0.0.1:6379/0"  # or CATALOGUE_SYNC_REDIS_URL (with a password)
 # ttl_seconds = 60            # the longest an answer is kept (a new index drops it)
 
+# [availability]              # live item status on the record page
+# deadline = 2.0              # seconds the whole answer may take
+# cache_ttl = 60              # seconds an ILS's answer is reused (Redis)
+# retry_after = 30            # seconds a failing ILS is left alone
+
 # One table per member library, for example:
 #
 # [libraries.poitiers-fm]
@@ -415,6 +444,13 @@ url = "{database}"
 # [libraries.poitiers-fm.holdings]
 # preset = "koha-unimarc"     # marc21 (852), koha-marc21 (952) or koha-unimarc (995)
 # call_number = "k"           # any subfield code overrides the preset
+#
+# [libraries.poitiers-fm.availability]   # optional: live item status
+# type = "koha-rest"          # Koha's REST API
+# url = "https://ils.example.org/api/v1"
+# user = "catalogue"          # an API user allowed to read the catalogue
+# password_env = "KOHA_PW"    # the environment variable holding its password
+# timeout = 2.0
 
 [libraries]
 '''

@@ -1,9 +1,15 @@
-"""What every built-in connector shares: option validation and secrets from the environment."""
+"""What every built-in connector and provider shares: option validation, secrets from the
+environment.
+
+A harvest connector reads its options from ``[libraries.ID.connector]``, a live availability
+provider from ``[libraries.ID.availability]``; both are validated the same way, so an unknown
+or missing option is an error naming the library, the table and the option.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -21,11 +27,12 @@ class ConnectorOptions(BaseModel):
 OptionsT = TypeVar("OptionsT", bound=ConnectorOptions)
 
 
-class BaseConnector(Generic[OptionsT]):
-    """Validates ``[libraries.ID.connector]`` against ``Options`` when the connector is built."""
+class Configured(Generic[OptionsT]):
+    """Validates the library's ``table`` against ``Options`` when the object is built."""
 
     Options: ClassVar[type[ConnectorOptions]] = ConnectorOptions
-    snapshot: ClassVar[bool] = False
+    table: ClassVar[str] = "connector"
+    """The sub-table of ``[libraries.ID]`` holding the options."""
 
     def __init__(self, library: LibraryConfig, client: httpx.AsyncClient) -> None:
         self.library = library
@@ -34,11 +41,19 @@ class BaseConnector(Generic[OptionsT]):
 
     @classmethod
     def parse_options(cls, library: LibraryConfig) -> ConnectorOptions:
+        where = f"libraries.{library.id}.{cls.table}"
         try:
-            return cls.Options(**library.connector.options)
+            return cls.Options(**cls.raw_options(library))
         except ValidationError as exc:
-            where = f"libraries.{library.id}.connector"
             raise ConfigError(describe_validation_error(where, exc, sep=".")) from exc
+
+    @classmethod
+    def raw_options(cls, library: LibraryConfig) -> dict[str, Any]:
+        config = getattr(library, cls.table)
+        if config is None:
+            raise ConfigError(f"libraries.{library.id}: no [{cls.table}] table")
+        options: dict[str, Any] = config.options
+        return options
 
     def secret(self, env_name: str | None) -> str | None:
         """Read a secret from the environment variable the network file names."""
@@ -48,6 +63,18 @@ class BaseConnector(Generic[OptionsT]):
             return os.environ[env_name]
         except KeyError:
             raise ConfigError(
-                f"libraries.{self.library.id}.connector: environment variable {env_name} "
+                f"libraries.{self.library.id}.{self.table}: environment variable {env_name} "
                 "is not set"
             ) from None
+
+
+class BaseConnector(Configured[OptionsT]):
+    """A harvest connector: options from ``[libraries.ID.connector]``."""
+
+    snapshot: ClassVar[bool] = False
+
+
+class BaseProvider(Configured[OptionsT]):
+    """A live availability provider: options from ``[libraries.ID.availability]``."""
+
+    table: ClassVar[str] = "availability"

@@ -3,7 +3,9 @@
     GET|POST /{library}/oai?verb=...   OAI-PMH 2.0 (see ``oai``)
     GET  /{library}/dump.mrc           ISO 2709 of every live record, streamed
     GET  /{library}/dump.xml           MARCXML collection of every live record, streamed
+    GET  /{library}/api/v1/...         Koha's REST API, the items of a record (``koha_api``)
     GET  /_health                      libraries, record counts and URLs
+    GET  /_requests                    requests received, by library and kind (oai, dump, api)
     GET|POST|DELETE /_faults           list, inject (JSON body, see ``faults``), clear
     POST /_tick                        {"library": ..., "changed": n, "deleted": n}
 
@@ -13,61 +15,39 @@ the protocol itself lives in ``oai``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from typing import Annotated, Literal
+from dataclasses import asdict
+from typing import Literal
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.sandbox import oaixml
+from services.sandbox import koha_api, oaixml
 from services.sandbox.catalogue import LibraryCatalogue
 from services.sandbox.faults import (
     ANY_LIBRARY,
-    HTTP_FAULTS,
     RECORD_FAULTS,
     TOKEN_FAULTS,
     FaultInjector,
     FaultKind,
+    FaultTarget,
     MetadataMangler,
 )
 from services.sandbox.generator import SandboxNetwork
 from services.sandbox.marcio import COLLECTION_OPEN
 from services.sandbox.oai import OaiProvider, Quirks
+from services.sandbox.state import (
+    Catalogue,
+    RequestCounter,
+    Sandbox,
+    SandboxState,
+    http_fault,
+)
 
 XML = "text/xml; charset=utf-8"
-STATUS = {FaultKind.UNAVAILABLE: 503, FaultKind.RATE_LIMITED: 429, FaultKind.SERVER_ERROR: 500}
 DUMP_BATCH = 200
-
-
-@dataclass
-class SandboxState:
-    """What the routes share: the network, its OAI provider and the pending faults."""
-
-    network: SandboxNetwork
-    provider: OaiProvider
-    faults: FaultInjector
-
-
-def get_state(request: Request) -> SandboxState:
-    state: SandboxState = request.app.state.sandbox
-    return state
-
-
-Sandbox = Annotated[SandboxState, Depends(get_state)]
-
-
-def get_catalogue(library: str, state: Sandbox) -> LibraryCatalogue:
-    try:
-        return state.network.catalogue(library)
-    except KeyError as exc:
-        raise HTTPException(status_code=404, detail=str(exc.args[0])) from None
-
-
-Catalogue = Annotated[LibraryCatalogue, Depends(get_catalogue)]
 router = APIRouter()
 
 
@@ -86,6 +66,7 @@ class FaultRequest(BaseModel):
     code: str = "badArgument"
     status: int = Field(default=400, ge=400, le=599)
     size_mb: float = Field(default=21.0, gt=0)
+    target: FaultTarget = FaultTarget.ANY
 
 
 class TickRequest(BaseModel):
@@ -99,13 +80,15 @@ class TickRequest(BaseModel):
 
 
 def create_app(
-    network: SandboxNetwork, *, page_size: int = 100, faults: FaultInjector | None = None
+    network: SandboxNetwork, *, page_size: int = 100, faults: FaultInjector | None = None,
+    requests: RequestCounter | None = None,
 ) -> FastAPI:
     """The sandbox application for a network (one OAI-PMH provider per library)."""
     app = FastAPI(title="catalogue-sync sandbox network", version="1")
     app.state.sandbox = SandboxState(network, OaiProvider(network, page_size=page_size),
-                                     faults or FaultInjector())
+                                     faults or FaultInjector(), requests or RequestCounter())
     app.include_router(router)
+    app.include_router(koha_api.router)
     return app
 
 
@@ -118,6 +101,11 @@ async def health(request: Request, state: Sandbox) -> dict[str, object]:
         for cat in state.network.catalogues.values()
     }
     return {"status": "ok", "libraries": libraries}
+
+
+@router.get("/_requests")
+async def list_requests(state: Sandbox) -> dict[str, dict[str, int]]:
+    return state.requests.as_dict()
 
 
 @router.get("/_faults")
@@ -152,12 +140,12 @@ async def tick(body: TickRequest, state: Sandbox) -> dict[str, object]:
 async def oai(request: Request, cat: Catalogue, state: Sandbox) -> Response:
     """One OAI-PMH request, after the library's HTTP-level faults."""
     library = cat.library.id
-    refused = await http_fault(request, state, library)
+    refused = await http_fault(request, state, library, FaultTarget.OAI)
     if refused is not None:
         return refused
     args = await oai_arguments(request)
     base_url = str(request.url.replace(query=""))
-    error = state.faults.take(library, [FaultKind.OAI_ERROR])
+    error = state.faults.take(library, [FaultKind.OAI_ERROR], FaultTarget.OAI)
     if error is not None:
         document = state.provider.error_document(error.code, "injected error", base_url)
         return Response(document, status_code=error.status, media_type=XML)
@@ -180,12 +168,12 @@ async def dump_xml(request: Request, cat: Catalogue, state: Sandbox) -> Response
 
 async def dump(request: Request, cat: LibraryCatalogue, state: SandboxState,
                fmt: Literal["mrc", "xml"]) -> Response:
-    refused = await http_fault(request, state, cat.library.id)
+    refused = await http_fault(request, state, cat.library.id, FaultTarget.DUMP)
     if refused is not None:
         return refused
     kinds = [FaultKind.BROKEN_RECORD] + ([FaultKind.INVALID_CHARS] if fmt == "xml" else [])
-    fault = state.faults.take(cat.library.id, kinds)
-    cut = state.faults.take(cat.library.id, [FaultKind.TRUNCATED]) is not None
+    fault = state.faults.take(cat.library.id, kinds, FaultTarget.DUMP)
+    cut = state.faults.take(cat.library.id, [FaultKind.TRUNCATED], FaultTarget.DUMP) is not None
     chunks = dump_chunks(cat, fmt, MetadataMangler(fault) if fault else None, cut)
     media = "application/marc" if fmt == "mrc" else XML
     filename = f"{cat.library.id}.{fmt}"
@@ -218,30 +206,6 @@ def dump_chunks(cat: LibraryCatalogue, fmt: str, mangler: MetadataMangler | None
         yield b"</collection>\n"
 
 
-async def http_fault(request: Request, state: SandboxState, library: str) -> Response | None:
-    """Answer with the library's pending HTTP fault, or wait out a timeout; None: go on."""
-    fault = state.faults.take(library, HTTP_FAULTS)
-    if fault is None:
-        return None
-    if fault.kind is FaultKind.TIMEOUT:
-        await wait_or_disconnect(request, fault.seconds)
-        return None
-    headers = {} if fault.kind is FaultKind.SERVER_ERROR else {
-        "Retry-After": str(fault.retry_after)}
-    return Response(f"injected {fault.kind.value}\n", status_code=STATUS[fault.kind],
-                    headers=headers, media_type="text/plain")
-
-
-async def wait_or_disconnect(request: Request, seconds: float) -> None:
-    """Sleep, but stop as soon as the client gives up (so the server can shut down)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while loop.time() < deadline:
-        if await request.is_disconnected():
-            return
-        await asyncio.sleep(min(0.05, max(deadline - loop.time(), 0)))
-
-
 async def oai_arguments(request: Request) -> list[tuple[str, str]]:
     """Arguments from the query string, or from a form-encoded POST body (both allowed)."""
     if request.method == "POST":
@@ -253,11 +217,12 @@ async def oai_arguments(request: Request) -> list[tuple[str, str]]:
 def quirks(state: SandboxState, library: str, args: list[tuple[str, str]]) -> Quirks:
     """The token and record faults this request is exposed to."""
     faults, names = state.faults, {name for name, _ in args}
-    token_fault = faults.take(library, TOKEN_FAULTS) if "resumptionToken" in names else None
+    token_fault = (faults.take(library, TOKEN_FAULTS, FaultTarget.OAI)
+                   if "resumptionToken" in names else None)
 
     def mangle(records: list[bytes]) -> list[bytes]:
         # Taken only when a page really carries records, so no fault is spent on errors.
-        fault = faults.take(library, RECORD_FAULTS)
+        fault = faults.take(library, RECORD_FAULTS, FaultTarget.OAI)
         return MetadataMangler(fault)(records) if fault else records
 
     return Quirks(
@@ -269,5 +234,5 @@ def quirks(state: SandboxState, library: str, args: list[tuple[str, str]]) -> Qu
 
 
 def truncated(state: SandboxState, library: str, body: bytes) -> bytes:
-    fault = state.faults.take(library, [FaultKind.TRUNCATED])
+    fault = state.faults.take(library, [FaultKind.TRUNCATED], FaultTarget.OAI)
     return body[: len(body) // 2] if fault else body

@@ -21,7 +21,7 @@ from math import gcd
 from catalogue_sync.models import Flavour, Format
 from services.sandbox.describe import describe
 from services.sandbox.families_other import group
-from services.sandbox.holdings import holdings_fields, items
+from services.sandbox.holdings import ItemData, holdings_fields, items
 from services.sandbox.libraries import SandboxLibrary
 from services.sandbox.marc21 import to_marc21
 from services.sandbox.marcio import MarcRecord, iso2709, marcxml
@@ -137,12 +137,18 @@ class LibraryCatalogue:
         rng = random.Random(mix(self.seed, self.code, index, 10))
         created = utc(min(self.initial_datestamp(index), modified))
         desc = describe(self.library, index, manifestation, rng, created, utc(modified))
-        item_rng = random.Random(mix(self.seed, self.code, index, version, 11))
-        copies = items(self.library, index, manifestation, item_rng, utc(modified))
-        fields = holdings_fields(self.library, copies)
+        fields = holdings_fields(self.library, self.copies(index, version, modified))
         if self.library.flavour is Flavour.UNIMARC:
             return to_unimarc(desc, self.library, fields)
         return to_marc21(desc, self.library, fields)
+
+    def copies(self, index: int, version: int | None = None, modified: int | None = None
+               ) -> list[ItemData]:
+        """The copies a record's holdings list (at a version: its current one by default)."""
+        if version is None or modified is None:
+            version, modified = self.versions[index], self.datestamps[index]
+        item_rng = random.Random(mix(self.seed, self.code, index, version, 11))
+        return items(self.library, index, self.manifestation(index), item_rng, utc(modified))
 
     def marcxml(self, index: int) -> bytes:
         """The current MARCXML of a record (rendered once per version, then kept)."""

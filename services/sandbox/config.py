@@ -4,7 +4,9 @@ The file is what ``catalogue-sync init`` plus one ``library add`` per library wo
 each library harvested over OAI-PMH (MARCXML) from the sandbox, with its holdings preset,
 and ``encoding = "utf-8"`` where the library's leader does not say UTF-8. Each library's
 ``opac_url`` is the sandbox's own page of a record: its OAI-PMH GetRecord (the sandbox has
-no OPAC; this is the page of the record it serves).
+no OPAC; this is the page of the record it serves). Libraries whose ILS has Koha's REST API
+get live availability (``koha-rest``, signed in as the sandbox's API user, its password in the
+``SANDBOX_ILS_PASSWORD`` environment variable).
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import tomlkit
 
 from catalogue_sync.config import DEFAULT_DATABASE, NETWORK_TEMPLATE
 from services.sandbox.generator import SandboxNetwork
+from services.sandbox.koha_api import API_USER, api_url
 from services.sandbox.libraries import SandboxLibrary
 from services.sandbox.oaixml import repository_identifier
 
 NETWORK_NAME = "Réseau des bibliothèques du Grand Val-de-Clain (bac à sable)"
+PASSWORD_ENV = "SANDBOX_ILS_PASSWORD"
+"""The variable the network file names for the API password (``koha_api.API_PASSWORD``)."""
 
 
 def library_table(base_url: str, library: SandboxLibrary) -> tomlkit.items.Table:
@@ -36,7 +41,20 @@ def library_table(base_url: str, library: SandboxLibrary) -> tomlkit.items.Table
     holdings = tomlkit.table()
     holdings.add("preset", library.holdings)
     table.add("holdings", holdings)
+    if library.rest_api:
+        table.add("availability", availability_table(base_url, library))
     return table
+
+
+def availability_table(base_url: str, library: SandboxLibrary) -> tomlkit.items.Table:
+    """``[libraries.ID.availability]``: the library's Koha REST API, for live item status."""
+    availability = tomlkit.table()
+    availability.add("type", "koha-rest")
+    availability.add("url", api_url(base_url, library.id))
+    availability.add("user", API_USER)
+    availability.add("password_env", PASSWORD_ENV)
+    availability.add("timeout", 2.0)
+    return availability
 
 
 def opac_url(base_url: str, library: SandboxLibrary) -> str:

@@ -2,15 +2,16 @@
 
 A fault targets one library (or ``"*"`` for all), lets ``after`` eligible requests through,
 then affects the next ``count`` eligible ones and disappears. Kinds and the requests they
-affect (OAI = ``/{library}/oai``, dumps = ``/{library}/dump.mrc|xml``):
+affect (OAI = ``/{library}/oai``, dumps = ``/{library}/dump.mrc|xml``, API = the Koha REST
+API, ``/{library}/api/v1/...``):
 
 =================  =====================================================  ==================
 kind               effect                                                 affects
 =================  =====================================================  ==================
-timeout            waits ``seconds`` (30) before answering                OAI and dumps
-unavailable        HTTP 503 with ``Retry-After: retry_after``             OAI and dumps
-rate-limited       HTTP 429 with ``Retry-After: retry_after``             OAI and dumps
-server-error       HTTP 500                                               OAI and dumps
+timeout            waits ``seconds`` (30) before answering                OAI, dumps, API
+unavailable        HTTP 503 with ``Retry-After: retry_after``             OAI, dumps, API
+rate-limited       HTTP 429 with ``Retry-After: retry_after``             OAI, dumps, API
+server-error       HTTP 500                                               OAI, dumps, API
 truncated          the body cut in half (broken XML / ISO 2709)           OAI and dumps
 oai-error          OAI error ``code`` with HTTP ``status`` (400)          OAI
 bad-token          badResumptionToken                                     OAI with a token
@@ -21,7 +22,9 @@ broken-record      one record has no leader, only garbage                 record
 expire-tokens      every token issued so far becomes invalid (at once)    (not counted)
 =================  =====================================================  ==================
 
-"records" means responses that carry records: ListRecords and GetRecord.
+"records" means responses that carry records: ListRecords and GetRecord. ``target`` narrows
+a fault to one kind of request: ``oai``, ``dump`` or ``api`` (``any`` by default), so an ILS's
+REST API can be down while its OAI-PMH server answers.
 """
 
 from __future__ import annotations
@@ -48,6 +51,15 @@ class FaultKind(StrEnum):
     HUGE = "huge"
     BROKEN_RECORD = "broken-record"
     EXPIRE_TOKENS = "expire-tokens"
+
+
+class FaultTarget(StrEnum):
+    """Which requests of a library a fault may affect."""
+
+    ANY = "any"
+    OAI = "oai"
+    DUMP = "dump"
+    API = "api"
 
 
 HTTP_FAULTS = (FaultKind.TIMEOUT, FaultKind.UNAVAILABLE, FaultKind.RATE_LIMITED,
@@ -77,9 +89,10 @@ class Fault:
     code: str = "badArgument"
     status: int = 400
     size_mb: float = 21.0
+    target: FaultTarget = FaultTarget.ANY
 
     def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "kind": self.kind.value}
+        return {**asdict(self), "kind": self.kind.value, "target": self.target.value}
 
 
 class FaultInjector:
@@ -95,10 +108,11 @@ class FaultInjector:
         self, library: str, kind: FaultKind | str, *, count: int = 1, after: int = 0,
         retry_after: int = 1, seconds: float = 30.0, entity: bool = False,
         code: str = "badArgument", status: int = 400, size_mb: float = 21.0,
+        target: FaultTarget | str = FaultTarget.ANY,
     ) -> Fault:
         """Make ``library`` (``"*"``: every library) misbehave; see the module docstring."""
         fault = Fault(FaultKind(kind), library, count, after, retry_after, seconds, entity,
-                      code, status, size_mb)
+                      code, status, size_mb, FaultTarget(target))
         if fault.count < 1 or fault.after < 0:
             raise ValueError("count must be at least 1 and after at least 0")
         if fault.kind is FaultKind.EXPIRE_TOKENS:
@@ -130,12 +144,18 @@ class FaultInjector:
         with self._lock:
             return list(self._faults)
 
-    def take(self, library: str, kinds: Iterable[FaultKind]) -> Fault | None:
-        """The fault that fires for this request among ``kinds``, counted down; or None."""
+    def take(self, library: str, kinds: Iterable[FaultKind],
+             target: FaultTarget = FaultTarget.ANY) -> Fault | None:
+        """The fault that fires for this request among ``kinds``, counted down; or None.
+
+        ``target`` is the kind of request asking: a fault aimed at another kind is left.
+        """
         wanted = set(kinds)
         with self._lock:
             for fault in self._faults:
                 if fault.kind not in wanted or fault.library not in (library, ANY_LIBRARY):
+                    continue
+                if fault.target not in (FaultTarget.ANY, target):
                     continue
                 if fault.after > 0:
                     fault.after -= 1

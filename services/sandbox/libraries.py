@@ -3,6 +3,7 @@
 The default network is modelled on a French urban community ("Grand Val-de-Clain", invented):
 a municipal media library on Koha UNIMARC, an intercommunal network on an older UNIMARC ILS,
 the departmental lending library on Koha MARC 21, a toy library and a documentation centre.
+The three on Koha offer its REST API (live item status); the two others do not.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class SandboxLibrary:
     barcode_prefix: str = "0"
     deleted_share: float = 0.02
     """Part of the records that are already deleted (persistent deletions) at start."""
+    rest_api: bool = True
+    """The ILS offers Koha's REST API (live item status); False: an ILS without one."""
     style: CataloguingStyle = field(default_factory=CataloguingStyle)
 
     def __post_init__(self) -> None:
@@ -114,7 +117,7 @@ def default_libraries() -> list[SandboxLibrary]:
             share=0.30, pools={"general": 0.95, "docs": 0.05}, granularity="day",
             utf8_leader=False, org_code="FR-861941201",
             branches=("CENTRE", "BELLEJOUANNE", "SAINT-ELOI", "BUXEROLLES"), id_prefix="AGG",
-            barcode_prefix="2",
+            barcode_prefix="2", rest_api=False,
             style=CataloguingStyle(
                 isbn_forms=(2, 2, 4, 2, 1), qualifier_in_a=True, isbn_qualifier=0.5,
                 name_forms=(6, 2, 3, 0), drop_subtitle=0.35, sentence_case=0.5,
@@ -142,6 +145,7 @@ def default_libraries() -> list[SandboxLibrary]:
             flavour=Flavour.MARC21, holdings="marc21", share=0.12,
             pools={"docs": 0.85, "general": 0.15}, sets=False, org_code="FR-861940001",
             branches=("CDOC",), id_prefix="CD", id_start=100001, barcode_prefix="5",
+            rest_api=False,
             style=CataloguingStyle(isbn_forms=(3, 3, 0, 0, 1), isbd=False, rda=False,
                                    name_forms=(5, 1, 3, 0), bnf_id=0.2),
         ),

@@ -3,6 +3,7 @@
     with run_sandbox(SandboxNetwork(total_records=200)) as sandbox:
         sandbox.faults.inject("mediatheque-fm", "unavailable", count=2, retry_after=1)
         httpx.get(sandbox.oai_url("mediatheque-fm"), params={"verb": "Identify"})
+        sandbox.requests.count("mediatheque-fm", "oai")    # 3
 
 The server runs in a background thread (``services.serving``); the context manager waits
 until ``/_health`` answers and stops it on exit.
@@ -18,6 +19,8 @@ from typing import Literal
 from services.sandbox.app import create_app
 from services.sandbox.faults import FaultInjector
 from services.sandbox.generator import SandboxNetwork
+from services.sandbox.koha_api import api_url
+from services.sandbox.state import RequestCounter
 from services.serving import serve_on_loopback
 
 
@@ -28,6 +31,7 @@ class SandboxServer:
     base_url: str
     network: SandboxNetwork
     faults: FaultInjector
+    requests: RequestCounter
 
     def oai_url(self, library_id: str) -> str:
         """The OAI-PMH base URL of a library."""
@@ -37,11 +41,15 @@ class SandboxServer:
         """The URL of a library's full dump, ISO 2709 (``mrc``) or MARCXML (``xml``)."""
         return f"{self.base_url}/{library_id}/dump.{fmt}"
 
+    def api_url(self, library_id: str) -> str:
+        """The base URL of a library's Koha REST API (``koha_api``)."""
+        return api_url(self.base_url, library_id)
+
 
 @contextmanager
 def run_sandbox(network: SandboxNetwork, *, page_size: int = 100) -> Iterator[SandboxServer]:
     """Serve ``network`` on 127.0.0.1 (a free port) for the duration of the block."""
-    faults = FaultInjector()
-    app = create_app(network, page_size=page_size, faults=faults)
+    faults, requests = FaultInjector(), RequestCounter()
+    app = create_app(network, page_size=page_size, faults=faults, requests=requests)
     with serve_on_loopback(app, health="/_health", name="sandbox") as base_url:
-        yield SandboxServer(base_url, network, faults)
+        yield SandboxServer(base_url, network, faults, requests)

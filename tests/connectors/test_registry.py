@@ -57,3 +57,33 @@ def test_validate_names_the_file_library_and_option() -> None:
     with pytest.raises(ConfigError) as caught:
         registry.validate(network)
     assert "network.toml: libraries.bdp.connector.url: Field required" in str(caught.value)
+
+
+def test_every_builtin_availability_provider_has_its_own_test_module() -> None:
+    for name, target in registry.BUILTIN_PROVIDERS.items():
+        module = target.split(":")[0].rsplit(".", 1)[-1]
+        assert (TESTS / f"test_{module}.py").exists(), f"provider {name} has no tests"
+        assert registry.provider_class(name).__name__.endswith("Provider")
+
+
+def test_an_unknown_availability_provider_lists_the_available_ones() -> None:
+    with pytest.raises(ConfigError) as caught:
+        registry.provider_class("orphee-soap")
+    assert ("unknown availability provider 'orphee-soap'; available availability providers: "
+            "koha-rest") in str(caught.value)
+
+
+def test_validate_checks_the_connector_and_the_availability_provider_together() -> None:
+    library = LibraryConfig.model_validate({
+        "id": "bdp", "name": "Médiathèque départementale", "flavour": Flavour.MARC21,
+        "connector": {"type": "oai-pmh"},
+        "availability": {"type": "koha-rest", "url": "https://koha.example/api/v1",
+                         "user": "catalogue"}})
+    network = NetworkConfig(path=Path("network.toml"), libraries={"bdp": library})
+    with pytest.raises(ConfigError) as caught:
+        registry.validate(network)
+    assert str(caught.value).splitlines() == [
+        "network.toml: libraries.bdp.connector.url: Field required",
+        "network.toml: libraries.bdp.availability: user and password_env go together "
+        "(HTTP Basic)",
+    ]

@@ -1,0 +1,280 @@
+"""The ``koha-rest`` availability provider: item status in real time from Koha's REST API.
+
+    GET {url}/biblios/{biblio_id}/items      one request per record (staff API, Koha 21.05+)
+
+The record's local id, as harvested over OAI-PMH, is Koha's ``biblio_id`` (biblionumber).
+Koha pages the list (``_page``, ``_per_page``, a ``Link`` header with ``rel="next"``); every
+page is read. Authentication is HTTP Basic for an API user (the ``RESTBasicAuth`` system
+preference) or OAuth2 client credentials (``RESTOAuth2ClientCredentials``); the user needs
+the ``catalogue`` permission only.
+
+How a Koha item becomes a status (first match wins):
+
+===============================================  ===============
+Koha item                                        status
+===============================================  ===============
+``withdrawn`` non-zero                           withdrawn
+``lost_status`` non-zero                         lost
+``checked_out_date`` set (Koha's ``onloan``:     on-loan, with that date as ``due_date``
+the date the loan is due, despite the name)
+``effective_not_for_loan_status`` below zero     on-order (Koha's "ordered" values)
+(else ``not_for_loan_status``)
+... above zero                                   not-for-loan
+otherwise                                        available
+===============================================  ===============
+
+``damaged_status`` does not change the status: Koha lends damaged copies unless told not to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import Field, model_validator
+
+from catalogue_sync.availability.provider import ItemStatus
+from catalogue_sync.config import LibraryConfig
+from catalogue_sync.errors import SourceError, SourceProtocolError, SourceUnavailable
+from catalogue_sync.models import Item
+from connectors.base import BaseProvider, ConnectorOptions
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES = 50
+"""A record with more pages of items than this is read no further (a loop, not a record)."""
+TOKEN_MARGIN = 30.0
+"""Seconds before its expiry an OAuth2 token is renewed."""
+
+
+class KohaRestOptions(ConnectorOptions):
+    """``[libraries.ID.availability]`` options of the koha-rest provider."""
+
+    url: str
+    """The REST API's base URL, e.g. https://koha.example.org/api/v1."""
+    user: str | None = None
+    password_env: str | None = None
+    """HTTP Basic: an API user and the environment variable holding its password."""
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    """OAuth2 client credentials: the client id and the variable holding its secret."""
+    timeout: float = Field(default=2.0, gt=0, le=60)
+    """Seconds the ILS is given to answer."""
+    page_size: int = Field(default=100, ge=1, le=1000)
+    """Items asked for per request (Koha's ``_per_page``)."""
+
+    @model_validator(mode="after")
+    def _one_way_to_sign_in(self) -> KohaRestOptions:
+        if (self.user is None) != (self.password_env is None):
+            raise ValueError("user and password_env go together (HTTP Basic)")
+        if (self.client_id is None) != (self.client_secret_env is None):
+            raise ValueError("client_id and client_secret_env go together (OAuth2)")
+        if self.user is not None and self.client_id is not None:
+            raise ValueError("give user and password_env, or client_id and "
+                             "client_secret_env, not both")
+        return self
+
+
+@dataclass(slots=True)
+class _Token:
+    value: str
+    expires: float
+
+
+_TOKENS: dict[tuple[str, str], _Token] = {}
+"""OAuth2 tokens by (API URL, client id), shared by the providers built for each request."""
+
+
+class KohaRestProvider(BaseProvider[KohaRestOptions]):
+    """Reads the items of a library's records from its Koha, with their status now."""
+
+    Options: ClassVar[type[ConnectorOptions]] = KohaRestOptions
+
+    def __init__(self, library: LibraryConfig, client: httpx.AsyncClient) -> None:
+        super().__init__(library, client)
+        self.timeout = self.options.timeout
+        self.base = self.options.url.rstrip("/")
+        password = self.secret(self.options.password_env)
+        self.auth = (httpx.BasicAuth(self.options.user, password)
+                     if self.options.user is not None and password is not None else None)
+        self.client_secret = self.secret(self.options.client_secret_env)
+        self.signing_in = asyncio.Lock()
+        """One token request at a time: the records asked for at once share its token."""
+
+    async def items(self, local_ids: Sequence[str]) -> dict[str, list[Item]]:
+        found = await asyncio.gather(*(self.record_items(local_id) for local_id in local_ids))
+        return dict(zip(local_ids, found, strict=True))
+
+    async def record_items(self, local_id: str) -> list[Item]:
+        """Every item of one record, page after page; none if Koha no longer has it."""
+        url: str | None = f"{self.base}/biblios/{quote(local_id, safe='')}/items"
+        params: dict[str, str | int] | None = {"_per_page": self.options.page_size, "_page": 1}
+        items: list[Item] = []
+        for _ in range(MAX_PAGES):
+            if url is None:
+                break
+            response = await self.get(url, params)
+            if response.status_code == 404:
+                return []
+            items += [koha_item(entry) for entry in self.json_list(response)]
+            url, params = self.next_page(response), None
+        return items
+
+    def next_page(self, response: httpx.Response) -> str | None:
+        """The next page's URL from the Link header; never one on another server (the
+        credentials go with it)."""
+        found = response.links.get("next", {}).get("url")
+        if found is None:
+            return None
+        url = response.url.join(found)
+        return str(url) if url.netloc == response.url.netloc else None
+
+    async def get(self, url: str, params: dict[str, str | int] | None) -> httpx.Response:
+        """One GET, signed in; a refused OAuth2 token is renewed once."""
+        response = await self.send(url, params, await self.headers())
+        if response.status_code == 401 and self.options.client_id is not None:
+            _TOKENS.pop(self.token_key, None)
+            response = await self.send(url, params, await self.headers())
+        self.check(response)
+        return response
+
+    async def send(self, url: str, params: dict[str, str | int] | None,
+                   headers: dict[str, str]) -> httpx.Response:
+        try:
+            return await self.client.get(url, params=params, headers=headers, auth=self.auth,
+                                         timeout=self.timeout)
+        except httpx.TimeoutException as exc:
+            raise self.unavailable(f"no answer within {self.timeout:g} s", url) from exc
+        except httpx.TransportError as exc:
+            raise self.unavailable(f"cannot reach the ILS ({type(exc).__name__})", url) from exc
+
+    def check(self, response: httpx.Response) -> None:
+        """Translate an HTTP failure into the core's errors (never with the credentials)."""
+        status, url = response.status_code, str(response.url.copy_with(query=None))
+        if status in (401, 403):
+            who = self.options.user or self.options.client_id or "anonymous"
+            raise SourceProtocolError(
+                f"Koha refused the credentials of '{who}' (HTTP {status}); check the API "
+                "user, its 'catalogue' permission and the password in the environment",
+                library=self.library.id, url=url, code=str(status))
+        if status == 429 or status >= 500:
+            raise self.unavailable(f"HTTP {status}", url)
+        if status >= 400 and status != 404:
+            raise SourceProtocolError(f"HTTP {status}", library=self.library.id, url=url,
+                                      code=str(status))
+
+    def json_list(self, response: httpx.Response) -> list[dict[str, Any]]:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise self.protocol_error("the answer is not JSON", response) from exc
+        if not isinstance(body, list) or not all(isinstance(entry, dict) for entry in body):
+            raise self.protocol_error("the answer is not a list of items", response)
+        return body
+
+    # -- signing in ------------------------------------------------------------------------
+
+    @property
+    def token_key(self) -> tuple[str, str]:
+        return (self.base, self.options.client_id or "")
+
+    async def headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.options.client_id is not None:
+            headers["Authorization"] = f"Bearer {await self.token()}"
+        return headers
+
+    async def token(self) -> str:
+        """An OAuth2 access token (client credentials), reused until shortly before expiry."""
+        async with self.signing_in:
+            known = _TOKENS.get(self.token_key)
+            if known is not None and known.expires > time.monotonic():
+                return known.value
+            return await self.new_token()
+
+    async def new_token(self) -> str:
+        url = f"{self.base}/oauth/token"
+        data = {"grant_type": "client_credentials", "client_id": self.options.client_id or "",
+                "client_secret": self.client_secret or ""}
+        try:
+            response = await self.client.post(url, data=data, timeout=self.timeout)
+        except httpx.TimeoutException as exc:
+            raise self.unavailable(f"no token within {self.timeout:g} s", url) from exc
+        except httpx.TransportError as exc:
+            raise self.unavailable(f"cannot reach the ILS ({type(exc).__name__})", url) from exc
+        self.check(response)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+            raise self.protocol_error("the token answer has no access_token", response)
+        lifetime = float(body.get("expires_in") or 3600)
+        _TOKENS[self.token_key] = _Token(body["access_token"],
+                                         time.monotonic() + max(lifetime - TOKEN_MARGIN, 1.0))
+        return str(body["access_token"])
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def unavailable(self, message: str, url: str) -> SourceError:
+        return SourceUnavailable(message, library=self.library.id, url=url)
+
+    def protocol_error(self, message: str, response: httpx.Response) -> SourceError:
+        return SourceProtocolError(message, library=self.library.id,
+                                   url=str(response.url.copy_with(query=None)))
+
+
+def koha_item(entry: dict[str, Any]) -> Item:
+    """One Koha item (REST API ``item`` object) as the union catalogue shows it."""
+    status, due = koha_status(entry)
+    return Item(
+        barcode=_text(entry.get("external_id")),
+        call_number=_text(entry.get("callnumber")),
+        location=_text(entry.get("location")),
+        branch=_text(entry.get("home_library_id")),
+        doc_type=_text(entry.get("effective_item_type_id") or entry.get("item_type_id")),
+        status=status.value,
+        due_date=due,
+    )
+
+
+def koha_status(entry: dict[str, Any]) -> tuple[ItemStatus, str | None]:
+    """The status of a Koha item and, when it is on loan, the date it is due back."""
+    if _flag(entry.get("withdrawn")):
+        return ItemStatus.WITHDRAWN, None
+    if _flag(entry.get("lost_status")):
+        return ItemStatus.LOST, None
+    due = _text(entry.get("checked_out_date"))
+    if due:
+        return ItemStatus.ON_LOAN, due[:10]
+    effective = entry.get("effective_not_for_loan_status")
+    not_for_loan = _number(entry.get("not_for_loan_status") if effective is None else effective)
+    if not_for_loan < 0:
+        return ItemStatus.ON_ORDER, None
+    if not_for_loan > 0:
+        return ItemStatus.NOT_FOR_LOAN, None
+    return ItemStatus.AVAILABLE, None
+
+
+def _number(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 1  # an authorised value we cannot read still says "not 0"
+
+
+def _flag(value: Any) -> bool:
+    return _number(value) != 0
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
