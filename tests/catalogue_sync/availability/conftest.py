@@ -1,0 +1,99 @@
+"""The sandbox network harvested and merged once, its Koha REST APIs live, and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from catalogue_sync.cache import ResponseCache
+from catalogue_sync.config import LibraryConfig, NetworkConfig, StorageConfig
+from catalogue_sync.merge.catalogue import clusters, get_merged, merge
+from catalogue_sync.pipeline import harvest_libraries
+from catalogue_sync.store import Store
+from connectors import registry
+from services.sandbox import SandboxNetwork
+from services.sandbox.config import PASSWORD_ENV, library_table
+from services.sandbox.koha_api import API_PASSWORD
+from services.sandbox.testing import SandboxServer, run_sandbox
+
+REDIS_URL = os.environ.get("CATALOGUE_SYNC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    with run_sandbox(SandboxNetwork(seed=23, total_records=300)) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def ils_password(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> Iterator[None]:
+    monkeypatch.setenv(PASSWORD_ENV, API_PASSWORD)
+    yield
+    sandbox.faults.clear()
+
+
+def network_of(sandbox: SandboxServer, store_url: str, **availability: Any) -> NetworkConfig:
+    """The sandbox libraries as network.toml declares them (live availability included)."""
+    libraries = {}
+    for lib in sandbox.network.libraries:
+        data = library_table(sandbox.base_url, lib).unwrap()
+        data["connector"] = {**data["connector"], "backoff": 0.01, "max_retries": 2}
+        libraries[lib.id] = LibraryConfig(id=lib.id, **data)
+    return NetworkConfig(storage=StorageConfig(url=store_url), libraries=libraries,
+                         availability=availability)
+
+
+@pytest.fixture(scope="module")
+def store(sandbox: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The sandbox harvested and merged into a SQLite store, once for the module."""
+    path: Path = tmp_path_factory.mktemp("availability") / "catalogue.db"
+    opened = Store(f"sqlite:///{path}")
+    opened.create_schema()
+    network = network_of(sandbox, opened.url)
+
+    async def harvest() -> None:
+        async with httpx.AsyncClient() as client:
+            outcomes = await harvest_libraries(
+                opened, list(network.libraries.values()),
+                lambda library: registry.build(library, client))
+        assert all(outcome.ok for outcome in outcomes), outcomes
+
+    asyncio.run(harvest())
+    merge(opened, network)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def response_cache() -> Iterator[ResponseCache]:
+    """The real Redis, under a key prefix of this test's own, emptied afterwards."""
+    prefix = f"test-availability-{uuid.uuid4().hex[:12]}"
+    cache = ResponseCache(REDIS_URL, prefix=prefix, ttl=60)
+    yield cache
+    cache.close()
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+def display_holding(store: Store, *libraries: str) -> tuple[str, dict[str, Any]]:
+    """A merged record held by every library named (and maybe others): id, display."""
+    for cluster in clusters(store):
+        held = {member["library"] for member in cluster["members"]}
+        if set(libraries) <= held:
+            merged = get_merged(store, cluster["id"])
+            assert merged is not None and merged.display is not None
+            return merged.id, merged.display
+    raise AssertionError(f"no merged record held by {libraries}")
