@@ -60,8 +60,8 @@ class SearchReply:
 
 def search(context: SearchContext, params: SearchParams, lang: labels.Lang) -> SearchReply:
     """The answer to one search of the API, from the cache when it has it."""
-    searcher = _searcher_of(context)
     request = search_request(params, context.network)
+    searcher = _searcher_of(context)
     key = context.cache.key("search", API_VERSION, index_version(searcher),
                             f"{lang}|{_names(context.network)}|{request!r}")
     cached = context.cache.get(key)

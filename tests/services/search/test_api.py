@@ -278,6 +278,7 @@ def test_without_an_index_searches_are_unavailable(search_url: str) -> None:
 
 @pytest.mark.parametrize(("params", "message"), [
     ({"q": "x" * 1001}, "1001 characters"),
+    ({"q": "x" * 20_000}, "20000 characters"),
     ({"q": " ".join(f"mot{n}" for n in range(70))}, "more than 64 words"),
     ({"page_size": 101}, "page_size"),
     ({"page_size": 0}, "page_size"),
