@@ -8,12 +8,12 @@ INSTALLED := $(VENV)/.installed
 export CATALOGUE_SYNC_TEST_DATABASE_URL ?= postgresql+psycopg://catalogue_sync:catalogue_sync@127.0.0.1:5432/catalogue_sync_test
 export CATALOGUE_SYNC_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint check services venv bench clean
+.PHONY: demo test lint check services browser venv bench clean
 
 demo: $(INSTALLED) services
 	scripts/demo.sh
 
-test: $(INSTALLED) services
+test: $(INSTALLED) services browser
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory lint
 
@@ -23,6 +23,10 @@ lint: $(INSTALLED)
 
 services:
 	scripts/ensure-services.sh
+
+# Chromium, chromedriver and axe-core (node_modules) for the accessibility tests.
+browser:
+	scripts/ensure-browser.sh
 
 venv: $(INSTALLED)
 
@@ -37,4 +41,4 @@ bench: $(INSTALLED) services
 	$(BIN)/python bench/harvest.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info node_modules

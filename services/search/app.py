@@ -9,8 +9,9 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 
 from services.http import install_error_handlers
-from services.search import api, oai, sru
+from services.search import api, availability, oai, sru
 from services.search.context import SearchContext
+from services.search.web import install_web
 
 
 def create_app(context: SearchContext, *, close_context: bool = False) -> FastAPI:
@@ -28,8 +29,10 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
     app.state.context = context
     install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(availability.router)
     app.include_router(oai.router)
     app.include_router(sru.router)
+    install_web(app)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

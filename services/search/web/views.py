@@ -1,0 +1,335 @@
+"""What the templates show, built from display records and search results.
+
+Templates only lay these out: every label, link and availability sentence is decided here,
+in the page's language (``i18n.Texts``), so that the templates stay free of logic and the
+tests can check the words.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalogue_sync.config import NetworkConfig
+from catalogue_sync.index.documents import ON_SHELF
+from catalogue_sync.index.query import FACETS, FacetValue, Hit, SearchResult
+from services.search import labels
+from services.search.api_models import Edition, Item, RecordAnswer
+from services.search.web.i18n import Texts
+from services.search.web.params import MAX_PAGE, PAGE_SIZE, SORT_PARAMS, SearchForm
+
+FACETS_SHOWN = 8
+"""Values of a facet shown at first; the others are behind "show more" (a <details>)."""
+PAGES_AROUND = 2
+"""Page links on each side of the current page."""
+ON_LOAN = "on-loan"
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """One library's copies of a record, summed up for a result list."""
+
+    library: str
+    state: str
+    """available, on-loan, other or unknown: the CSS class (never the only cue)."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class HitView:
+    id: str
+    title: str
+    subtitle: str | None
+    lang: str | None
+    """The title's language tag when it is known (``lang`` attribute)."""
+    authors: list[str]
+    year: int | None
+    format: str
+    holdings: list[Holding]
+
+
+@dataclass(frozen=True, slots=True)
+class FacetLink:
+    label: str
+    count: int
+    count_text: str
+    url: str
+    chosen: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FacetGroup:
+    name: str
+    heading: str
+    shown: list[FacetLink]
+    more: list[FacetLink]
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    number: int
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    previous: str | None
+    next: str | None
+    pages: list[PageLink | None]
+    """None stands for a gap (an ellipsis)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsView:
+    total: int
+    first: int
+    last: int
+    hits: list[HitView]
+    facets: list[FacetGroup]
+    active: list[tuple[str, str]]
+    """Each active filter's label and the URL without it."""
+    pagination: Pagination | None
+    last_page: int
+    sorts: list[tuple[str, str, bool]]
+    """Each sort's parameter value, label, and whether it is the current one."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    branch: str | None
+    location: str | None
+    call_number: str | None
+    status: str
+    state: str
+    due_date: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryHoldings:
+    library: str
+    name: str
+    items: list[ItemRow]
+    opac_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EditionView:
+    id: str
+    title: str
+    lang: str | None
+    details: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    id: str
+    title: str
+    subtitle: str | None
+    lang: str | None
+    description: list[tuple[str, str]]
+    identifiers: list[tuple[str, str]]
+    subjects: list[tuple[str, str]]
+    """Each subject and the search for it."""
+    holdings: list[LibraryHoldings]
+    editions: list[EditionView] = field(default_factory=list)
+
+
+# Result lists
+
+
+def results_view(result: SearchResult, form: SearchForm, network: NetworkConfig,
+                 t: Texts) -> ResultsView:
+    last_page = last_page_of(result.total)
+    first = (form.page - 1) * PAGE_SIZE + 1
+    return ResultsView(
+        total=result.total, first=first, last=first + len(result.hits) - 1,
+        hits=[hit_view(hit, network, t) for hit in result.hits],
+        facets=[group for facet in FACETS
+                if (group := facet_group(facet, result.facets.get(facet, []), form, network, t))],
+        active=active_filters(form, network, t),
+        pagination=pagination(form, last_page) if last_page > 1 else None,
+        last_page=last_page,
+        sorts=[(name, t(f"sort_{sort}"), sort == form.sort)
+               for name, sort in SORT_PARAMS.items()])
+
+
+def last_page_of(total: int) -> int:
+    return max(1, min(math.ceil(total / PAGE_SIZE), MAX_PAGE))
+
+
+def hit_view(hit: Hit, network: NetworkConfig, t: Texts) -> HitView:
+    record: dict[str, Any] = hit.record
+    year = record.get("year")
+    return HitView(
+        id=hit.id, title=_text(record.get("title")) or hit.id,
+        subtitle=_text(record.get("subtitle")), lang=title_lang(record, t),
+        authors=[str(name) for name in record.get("authors") or []],
+        year=year if isinstance(year, int) else None,
+        format=labels.format_label(str(record.get("format") or "other"), t.lang),
+        holdings=[Holding(library, *availability(items, t)) for library, items
+                  in _by_library(record, network)])
+
+
+def availability(items: list[dict[str, Any]], t: Texts) -> tuple[str, str]:
+    """One library's copies in a few words, and their state (see ``Holding.state``)."""
+    available = sum(item.get("status") in ON_SHELF for item in items)
+    on_loan = [item for item in items if item.get("status") == ON_LOAN]
+    if not items:
+        return "unknown", t("held_no_items")
+    if available:
+        return "available", (t("held_single_available") if len(items) == 1 else
+                             t.plural("held_available", available,
+                                      total=t.number(len(items))))
+    if len(on_loan) == len(items):
+        due = min((str(item["due_date"]) for item in on_loan if item.get("due_date")),
+                  default=None)
+        if due is None:
+            return ON_LOAN, t("held_on_loan_undated")
+        key = "held_on_loan_one" if len(items) == 1 else "held_on_loan_other"
+        return ON_LOAN, t(key, due=t.date(due))
+    return "other", t("held_other")
+
+
+def title_lang(record: dict[str, Any], t: Texts) -> str | None:
+    """The title's language tag, when the record says it and it is not the page's."""
+    return _other_lang(_text(record.get("language")), t)
+
+
+def _by_library(record: dict[str, Any], network: NetworkConfig
+                ) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each holding library's name and all its copies (a library may have two records)."""
+    copies: dict[str, list[dict[str, Any]]] = {}
+    for holding in record.get("holdings") or []:
+        copies.setdefault(str(holding.get("library")), []).extend(holding.get("items") or [])
+    return [(labels.library_name(network, library), items) for library, items in copies.items()]
+
+
+# Facets, filters, pages
+
+
+def facet_group(facet: str, values: list[FacetValue], form: SearchForm,
+                network: NetworkConfig, t: Texts) -> FacetGroup | None:
+    counted = {value.value: value.count for value in values}
+    chosen = ([str(form.year_from)] if facet == "year" and form.year_from == form.year_to
+              and form.year_from is not None else
+              [] if facet == "year" else list(form.values_of(facet)))
+    names = list(counted) + [value for value in chosen if value not in counted]
+    if facet == "year":
+        names.sort(key=lambda year: -int(year) if year.lstrip("-").isdigit() else 0)
+    links = [FacetLink(label=facet_label(facet, name, network, t), count=counted.get(name, 0),
+                       count_text=t.plural("facet_count", counted.get(name, 0)),
+                       url=form.toggled(facet, name).url(), chosen=form.is_chosen(facet, name))
+             for name in names]
+    if not links:
+        return None
+    shown = [link for n, link in enumerate(links) if n < FACETS_SHOWN or link.chosen]
+    more = [link for n, link in enumerate(links) if n >= FACETS_SHOWN and not link.chosen]
+    return FacetGroup(facet, t(f"facet_{facet}"), shown, more)
+
+
+def facet_label(facet: str, value: str, network: NetworkConfig, t: Texts) -> str:
+    if facet == "library":
+        return labels.library_name(network, value)
+    if facet == "format":
+        return labels.format_label(value, t.lang)
+    if facet == "language":
+        return labels.language_label(value, t.lang)
+    return value
+
+
+def active_filters(form: SearchForm, network: NetworkConfig, t: Texts) -> list[tuple[str, str]]:
+    active = [(facet_label(facet, value, network, t), form.toggled(facet, value).url())
+              for facet in ("library", "format", "language") for value in form.values_of(facet)]
+    low, high = form.year_from, form.year_to
+    if low is not None or high is not None:
+        label = (t("year_between", low=low, high=high) if low is not None and high is not None
+                 else t("year_since", low=low) if low is not None else t("year_until", high=high))
+        active.append((label, form.without_years().url()))
+    if form.available:
+        active.append((t("available_filter"), form.without_available().url()))
+    return active
+
+
+def pagination(form: SearchForm, last_page: int) -> Pagination:
+    """Links to the first and last pages, and to the pages around the current one."""
+    current = min(form.page, last_page)
+    numbers = sorted({1, last_page, *range(max(1, current - PAGES_AROUND),
+                                           min(last_page, current + PAGES_AROUND) + 1)})
+    pages: list[PageLink | None] = []
+    for number in numbers:
+        if pages and (previous := pages[-1]) is not None and number > previous.number + 1:
+            pages.append(None)
+        pages.append(PageLink(number, form.at_page(number).url(), number == form.page))
+    return Pagination(
+        previous=form.at_page(current - 1).url() if current > 1 else None,
+        next=form.at_page(current + 1).url() if current < last_page else None,
+        pages=pages)
+
+
+# Record pages
+
+
+def record_view(found: RecordAnswer, t: Texts) -> RecordView:
+    return RecordView(
+        id=found.id, title=found.title or found.id, subtitle=found.subtitle,
+        lang=_other_lang(found.language, t), description=description(found, t),
+        identifiers=identifiers(found, t),
+        subjects=[(subject, SearchForm(q=f'"{subject}"').url()) for subject in found.subjects],
+        holdings=[LibraryHoldings(library=holding.library, name=holding.library_name,
+                                  items=[item_row(item, t) for item in holding.items],
+                                  opac_url=holding.opac_url)
+                  for holding in found.holdings],
+        editions=[edition_view(edition, t) for edition in found.editions])
+
+
+def description(found: RecordAnswer, t: Texts) -> list[tuple[str, str]]:
+    """The description list of a record page: what is known, labelled."""
+    fields = [
+        ("field_authors", "; ".join(found.authors)),
+        ("field_publisher", found.publisher),
+        ("field_year", str(found.year) if found.year is not None else None),
+        ("field_pages", t("pages_count", n=found.pages) if found.pages else None),
+        ("field_format", found.format_label),
+        ("field_language", found.language_label),
+    ]
+    return [(t(key), value) for key, value in fields if value]
+
+
+def identifiers(found: RecordAnswer, t: Texts) -> list[tuple[str, str]]:
+    shown = [(labels.identifier_label("isbn", t.lang), isbn) for isbn in found.isbns]
+    shown += [(labels.identifier_label("issn", t.lang), issn) for issn in found.issns]
+    for other in found.ids:
+        scheme, _, value = other.partition(":")
+        shown.append((labels.identifier_label(scheme, t.lang), value) if value
+                     else (labels.identifier_label("id", t.lang), scheme))
+    return shown
+
+
+def item_row(item: Item, t: Texts) -> ItemRow:
+    if item.on_shelf:
+        state, text = "available", t("status_available")
+    elif item.status == ON_LOAN:
+        state, text = ON_LOAN, t("status_on_loan")
+    else:
+        state, text = "other", t("status_other", code=item.status)
+    return ItemRow(branch=item.branch or None, location=item.location or None,
+                   call_number=item.call_number or None, status=text, state=state,
+                   due_date=t.date(item.due_date) if item.due_date else None)
+
+
+def edition_view(edition: Edition, t: Texts) -> EditionView:
+    details = [edition.format_label, *([str(edition.year)] if edition.year else [])]
+    return EditionView(edition.id, edition.title or edition.id,
+                       _other_lang(edition.language, t), ", ".join(details))
+
+
+def _other_lang(code: str | None, t: Texts) -> str | None:
+    """The language tag of ``code`` when it is known and not the page's own."""
+    tag = labels.language_tag(code)
+    return tag if tag and tag != t.lang else None
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
