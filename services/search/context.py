@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from catalogue_sync.availability.service import Availability
 from catalogue_sync.cache import ResponseCache
 from catalogue_sync.config import NetworkConfig, Settings
 from catalogue_sync.index.searcher import Searcher
@@ -24,6 +25,8 @@ class SearchContext:
     cache: ResponseCache = field(default_factory=ResponseCache.off)
     """Search answers in Redis ([cache] in network.toml); off: none, the searches are
     computed every time."""
+    availability: Availability | None = None
+    """Live item status for record pages (made on first use when None)."""
 
     @classmethod
     def open(cls, network: NetworkConfig, settings: Settings) -> SearchContext:
