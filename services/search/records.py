@@ -33,7 +33,7 @@ from services.search.api_models import (
     RecordAnswer,
     RecordLinks,
 )
-from services.search.searching import full_title
+from services.search.searching import full_title, quoted
 
 MAX_EDITIONS = 50
 MERGED_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -53,7 +53,7 @@ class Moved(Exception):  # not an error: an answer (HTTP 301)
 def live_record(store: Store, merged_id: str) -> MergedRecord:
     """The live merged record ``merged_id``; Moved, Gone or NotFound otherwise."""
     if not MERGED_ID.fullmatch(merged_id):
-        raise NotFound(f"no merged record {_shown(merged_id)}: merged ids look like "
+        raise NotFound(f"no merged record {quoted(merged_id)}: merged ids look like "
                        "m1a2b3c4d5e6")
     merged = get_merged(store, merged_id)
     if merged is None:
@@ -75,17 +75,9 @@ def record_page(store: Store, network: NetworkConfig, merged_id: str, lang: labe
         members = member_rows(connection, merged.id)
         editions = other_editions(connection, merged)
     display = merged.display or {}
-    language = display.get("language")
     return RecordAnswer(
-        id=merged.id, work=merged.work, title=display.get("title"),
-        subtitle=display.get("subtitle"), authors=list(display.get("authors") or []),
-        year=display.get("year"), format=_format(display),
-        format_label=labels.format_label(_format(display), lang), language=language,
-        language_label=labels.language_label(language, lang) if language else None,
-        publisher=display.get("publisher"), pages=display.get("pages"),
-        isbns=_list(display, "isbns"), issns=_list(display, "issns"),
-        ids=_list(display, "ids"), subjects=_list(display, "subjects"),
-        updated_at=merged.updated_at,
+        id=merged.id, work=merged.work, updated_at=merged.updated_at,
+        **_description(display, lang),
         members=[_member(row, network) for row in _display_source_first(members)],
         holdings=[_holding(holding, network) for holding in display.get("holdings") or []],
         editions=[_edition(row_id, shown, lang) for row_id, shown in editions],
@@ -110,6 +102,20 @@ def other_editions(connection: sa.Connection, merged: MergedRecord
              .order_by(table.id).limit(MAX_EDITIONS))
     found = [(row.id, row.display or {}) for row in connection.execute(query)]
     return sorted(found, key=lambda pair: (-(pair[1].get("year") or 0), pair[0]))
+
+
+def _description(display: Mapping[str, Any], lang: labels.Lang) -> dict[str, Any]:
+    """The record page's description fields, from the display record."""
+    language, kind = display.get("language"), _format(display)
+    return {
+        "title": display.get("title"), "subtitle": display.get("subtitle"),
+        "authors": _list(display, "authors"), "year": display.get("year"), "format": kind,
+        "format_label": labels.format_label(kind, lang), "language": language,
+        "language_label": labels.language_label(language, lang) if language else None,
+        "publisher": display.get("publisher"), "pages": display.get("pages"),
+        "isbns": _list(display, "isbns"), "issns": _list(display, "issns"),
+        "ids": _list(display, "ids"), "subjects": _list(display, "subjects"),
+    }
 
 
 def _display_source_first(members: list[ClusterMember]) -> list[ClusterMember]:
@@ -160,6 +166,3 @@ def _format(display: Mapping[str, Any]) -> str:
 def _list(display: Mapping[str, Any], name: str) -> list[str]:
     return [str(value) for value in display.get(name) or []]
 
-
-def _shown(value: str) -> str:
-    return repr(value if len(value) <= 40 else value[:40] + "…")

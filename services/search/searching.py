@@ -183,7 +183,7 @@ def _chosen(name: str, values: Iterable[str], known: Iterable[str]) -> tuple[str
     allowed = set(known)
     unknown = [value for value in chosen if value not in allowed]
     if unknown:
-        raise InvalidRequest(f"{name} {_shown(unknown[0])} is unknown; the {name} values "
+        raise InvalidRequest(f"{name} {quoted(unknown[0])} is unknown; the {name} values "
                              f"are: {', '.join(sorted(allowed))}")
     return chosen
 
@@ -193,7 +193,7 @@ def _languages(values: Iterable[str]) -> tuple[str, ...]:
     _at_most("language", chosen)
     for value in chosen:
         if not (len(value) == 3 and value.isascii() and value.isalpha()):
-            raise InvalidRequest(f"language {_shown(value)} is not a language code: "
+            raise InvalidRequest(f"language {quoted(value)} is not a language code: "
                                  "three letters of ISO 639-2, as catalogued (fre, eng...)")
     return chosen
 
@@ -221,6 +221,6 @@ def _at_most(name: str, values: tuple[str, ...]) -> None:
         raise InvalidRequest(f"{name}: at most {MAX_FILTER_VALUES} values")
 
 
-def _shown(value: str) -> str:
+def quoted(value: str) -> str:
     """A value quoted for a message, cut when long (it came from anyone)."""
     return repr(value if len(value) <= 40 else value[:40] + "…")
