@@ -11,6 +11,9 @@ PORT=${SANDBOX_PORT:-8100}
 RECORDS=${SANDBOX_RECORDS:-2000}
 BASE=http://127.0.0.1:$PORT
 export CATALOGUE_SYNC_CONFIG=$DEMO/network.toml
+# The password of the sandbox ILSs' REST API user, which network.toml names for live
+# availability (services/sandbox/koha_api.py); a real network's passwords go in .env.
+export SANDBOX_ILS_PASSWORD=${SANDBOX_ILS_PASSWORD:-bac-a-sable}
 mkdir -p "$DEMO"
 
 answers() {
