@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from catalogue_sync.availability.provider import ItemStatus
 from catalogue_sync.config import LibraryConfig
@@ -68,6 +68,17 @@ class KohaRestOptions(ConnectorOptions):
     """Seconds the ILS is given to answer."""
     page_size: int = Field(default=100, ge=1, le=1000)
     """Items asked for per request (Koha's ``_per_page``)."""
+
+    @field_validator("url")
+    @classmethod
+    def _url_without_credentials(cls, value: str) -> str:
+        url = httpx.URL(value)
+        if url.userinfo:  # checked first: the URL is not repeated in this message
+            raise ValueError("the API URL must not hold credentials: give user, and the "
+                             "password in the environment variable password_env names")
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"the API URL is an http or https URL, not {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _one_way_to_sign_in(self) -> KohaRestOptions:

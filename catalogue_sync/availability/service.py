@@ -150,7 +150,7 @@ class Availability:
                     for entry in display.get("holdings", [])]
         dates = asyncio.create_task(asyncio.to_thread(self._harvest_dates, holdings))
         asking = self._askable(holdings)
-        cached = await self.cache.get_many(list(asking)) if self.cache else {}
+        cached = await self.cache.get_many(asking) if self.cache else {}
         outcomes = await self._ask(
             [key for key in asking if key not in cached], started + self.settings.deadline)
         fresh = {key: answer for outcome in outcomes.values()
@@ -164,15 +164,15 @@ class Availability:
 
     # -- who is asked ----------------------------------------------------------------------
 
-    def _askable(self, holdings: Sequence[_Holding]) -> dict[RecordKey, LibraryConfig]:
+    def _askable(self, holdings: Sequence[_Holding]) -> list[RecordKey]:
         """The holdings whose library has a provider and is not left alone just now."""
         now = time.monotonic()
-        found = {}
+        found = []
         for holding in holdings:
             library = self.network.libraries.get(holding.library)
             if (library is not None and library.availability is not None
                     and self._paused.get(library.id, 0.0) <= now):
-                found[holding.key] = library
+                found.append(holding.key)
         return found
 
     async def _ask(self, keys: Sequence[RecordKey], deadline: float

@@ -218,6 +218,10 @@ def test_options_are_checked_and_named() -> None:
             "type": "koha-rest", "url": "http://x", "user": "u"},
         "libraries.bm.availability.timeout: Input should be greater than 0": {
             "type": "koha-rest", "url": "http://x", "timeout": 0},
+        "libraries.bm.availability.url: the API URL must not hold credentials": {
+            "type": "koha-rest", "url": "https://api:s3cret@koha.example/api/v1"},
+        "libraries.bm.availability.url: the API URL is an http or https URL": {
+            "type": "koha-rest", "url": "koha.example/api/v1"},
     }
     for expected, table in cases.items():
         with pytest.raises(ConfigError) as caught:
