@@ -30,7 +30,7 @@ def search(context: SearchContext, form: SearchForm) -> SearchResult:
     except BadSearch:
         raise
     except InvalidRequest as error:  # too many words, nesting: the core's own limits
-        raise BadSearch(str(error), "bad_generic") from error
+        raise BadSearch(str(error), "bad_generic", detail=str(error)) from error
 
 
 def record(context: SearchContext, merged_id: str, lang: Lang) -> RecordAnswer:

@@ -301,6 +301,14 @@ EN: dict[str, str] = {
               "December",
 }
 
+
+
+def _french_spaces(text: str) -> str:
+    """No-break spaces where French typography wants them: before : ; ? ! and », after «."""
+    return re.sub(r" ([:;?!»])", "\u00a0\\1", text).replace("« ", "«\u00a0")
+
+
+FR = {key: _french_spaces(value) for key, value in FR.items()}
 TEXTS: dict[Lang, dict[str, str]] = {"fr": FR, "en": EN}
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _ACCEPT = re.compile(r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?")

@@ -105,7 +105,7 @@ def error_page(page: Page, error: CatalogueError, *, q: str = "", merged_id: str
     status = status_of(error)
     detail = None
     if isinstance(error, BadSearch):
-        title = t("error_400_title")
+        title, detail = t("error_400_title"), error.detail
         message = (t(error.key, **error.values) if error.count is None
                    else t.plural(error.key, error.count, **error.values))
     elif status == 400:

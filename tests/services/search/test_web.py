@@ -83,7 +83,12 @@ def css(element: html.HtmlElement, selector: str) -> list[html.HtmlElement]:
 
 
 def text(element: html.HtmlElement) -> str:
+    """The element's text as read: spaces (French no-break ones too) made plain."""
     return " ".join(element.text_content().split())
+
+
+def title_of(doc: html.HtmlElement) -> str:
+    return " ".join((doc.findtext(".//title") or "").split())
 
 
 def hit_ids(doc: html.HtmlElement) -> list[str]:
@@ -123,7 +128,7 @@ def test_pages_are_french_by_default_with_a_labelled_search_box(
         web_url: str, merged_network: NetworkConfig) -> None:
     doc = page(f"{web_url}/")
     assert doc.get("lang") == "fr"
-    assert doc.findtext(".//title") == "Accueil — Catalogue du réseau"
+    assert title_of(doc) == "Accueil — Catalogue du réseau"
     form = css(doc, "form[role=search]")[0]
     assert (form.get("method"), form.get("action")) == ("get", "/recherche")
     box = css(form, "input#q")[0]
@@ -141,7 +146,7 @@ def test_english_is_chosen_by_parameter_and_remembered_in_a_cookie(web_url: str)
         assert "lang=en" in response.headers["set-cookie"]
         doc = page(f"{web_url}/recherche?q=histoire", client)
         assert doc.get("lang") == "en"
-        assert doc.findtext(".//title").startswith("Results for “histoire”")
+        assert title_of(doc).startswith("Results for “histoire”")
         switch = css(doc, "nav.lang-switch a")[0]
         assert (text(switch), switch.get("lang")) == ("Français", "fr")
         assert switch.get("href") == "?q=histoire&lang=fr"
@@ -178,7 +183,7 @@ def test_results_are_the_index_s_page_with_count_and_holdings(
     word = a_title_word(searcher)
     found = searcher.search(SearchRequest(simple.parse(word)))
     doc = page(f"{web_url}/recherche?q={word}")
-    assert doc.findtext(".//title") == f"Résultats pour « {word} » — Catalogue du réseau"
+    assert title_of(doc) == f"Résultats pour « {word} » — Catalogue du réseau"
     assert total_of(doc) == found.total
     assert hit_ids(doc) == [hit.id for hit in found.hits]
     first = css(doc, ".hit")[0]
@@ -234,7 +239,7 @@ def test_pages_are_linked_with_the_current_one_marked(web_url: str, searcher: Se
     following = css(nav, "a[rel=next]")[0]
     assert text(following) == "Page suivante ›"
     second = page(web_url + following.get("href"))
-    assert second.findtext(".//title") == "Tout le catalogue — page 2 — Catalogue du réseau"
+    assert title_of(second) == "Tout le catalogue — page 2 — Catalogue du réseau"
     assert set(hit_ids(second)).isdisjoint(hit_ids(first))
     assert text(css(second, "a[aria-current=page]")[0]) == "Page 2"
     assert css(second, "ol.hits")[0].get("start") == "21"
@@ -297,7 +302,7 @@ def test_a_record_page_shows_every_library_s_copies(
     display = merged.display or {}
     doc = page(f"{web_url}/notice/{merged.id}")
     assert text(css(doc, "h1")[0]).startswith(display["title"])
-    assert doc.findtext(".//title").endswith("— notice — Catalogue du réseau")
+    assert title_of(doc).endswith("— notice — Catalogue du réseau")
     sections = css(doc, ".library-holdings")
     assert len(sections) == len(display["holdings"])
     for section, holding in zip(sections, display["holdings"], strict=True):
@@ -355,7 +360,7 @@ def test_a_record_merged_into_another_redirects_and_an_unknown_one_is_a_404_page
     assert (response.status_code, response.headers["location"]) == (301, f"/notice/{kept}")
     missing = page(f"{web_url}/notice/m000000000000", status=404)
     assert text(css(missing, "h1")[0]) == "Notice introuvable"
-    assert missing.findtext(".//title") == "Notice introuvable — Catalogue du réseau"
+    assert title_of(missing) == "Notice introuvable — Catalogue du réseau"
     english = page(f"{web_url}/notice/nothing-here?lang=en", status=404)
     assert text(css(english, "h1")[0]) == "Record not found"
 
@@ -393,6 +398,8 @@ def test_a_search_that_cannot_run_is_a_400_page(web_url: str) -> None:
         assert text(css(doc, "h1")[0]) == "Recherche impossible", query
         assert css(doc, "form[role=search]"), "the page offers to search again"
         assert css(doc, ".message")[0].text_content().strip(), query
+    words = page(f"{web_url}/recherche?{HOSTILE[-1]}", status=400)
+    assert "64" in text(css(words, ".detail span[lang=en]")[0])
 
 
 def test_odd_searches_are_answered_and_nothing_is_echoed_unescaped(web_url: str) -> None:
