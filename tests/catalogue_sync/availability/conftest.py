@@ -7,20 +7,19 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import redis
+from availability_support import network_of
 
 from catalogue_sync.cache import ResponseCache
-from catalogue_sync.config import LibraryConfig, NetworkConfig, StorageConfig
-from catalogue_sync.merge.catalogue import clusters, get_merged, merge
+from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.pipeline import harvest_libraries
 from catalogue_sync.store import Store
 from connectors import registry
 from services.sandbox import SandboxNetwork
-from services.sandbox.config import PASSWORD_ENV, library_table
+from services.sandbox.config import PASSWORD_ENV
 from services.sandbox.koha_api import API_PASSWORD
 from services.sandbox.testing import SandboxServer, run_sandbox
 
@@ -38,17 +37,6 @@ def ils_password(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> Ite
     monkeypatch.setenv(PASSWORD_ENV, API_PASSWORD)
     yield
     sandbox.faults.clear()
-
-
-def network_of(sandbox: SandboxServer, store_url: str, **availability: Any) -> NetworkConfig:
-    """The sandbox libraries as network.toml declares them (live availability included)."""
-    libraries = {}
-    for lib in sandbox.network.libraries:
-        data = library_table(sandbox.base_url, lib).unwrap()
-        data["connector"] = {**data["connector"], "backoff": 0.01, "max_retries": 2}
-        libraries[lib.id] = LibraryConfig(id=lib.id, **data)
-    return NetworkConfig(storage=StorageConfig(url=store_url), libraries=libraries,
-                         availability=availability)
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +74,3 @@ def response_cache() -> Iterator[ResponseCache]:
             client.delete(*keys)
     finally:
         client.close()
-
-
-def display_holding(store: Store, *libraries: str) -> tuple[str, dict[str, Any]]:
-    """A merged record held by every library named (and maybe others): id, display."""
-    for cluster in clusters(store):
-        held = {member["library"] for member in cluster["members"]}
-        if set(libraries) <= held:
-            merged = get_merged(store, cluster["id"])
-            assert merged is not None and merged.display is not None
-            return merged.id, merged.display
-    raise AssertionError(f"no merged record held by {libraries}")

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import display_holding, network_of
+from availability_support import display_holding, network_of
 
 from catalogue_sync.availability.service import (
     Availability,

@@ -157,6 +157,13 @@ def test_faults_aimed_at_the_api_leave_oai_alone(sandbox: SandboxServer) -> None
     assert httpx.get(url, auth=AUTH).status_code == 200
 
 
+def test_a_fault_is_aimed_at_the_api_over_http_too(sandbox: SandboxServer) -> None:
+    created = httpx.post(f"{sandbox.base_url}/_faults", json={
+        "kind": "server-error", "library": LIBRARY, "target": "api"})
+    assert (created.status_code, created.json()["target"]) == (201, "api")
+    assert httpx.get(items_url(sandbox, a_record(sandbox)), auth=AUTH).status_code == 500
+
+
 def test_a_fault_aimed_at_oai_leaves_the_api_alone(sandbox: SandboxServer) -> None:
     sandbox.faults.inject(LIBRARY, "server-error", target="oai")
     assert httpx.get(items_url(sandbox, a_record(sandbox)), auth=AUTH).status_code == 200
