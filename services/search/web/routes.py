@@ -7,8 +7,8 @@
 
 Every problem is a page in the patron's language, with its status: 400 for a search that
 cannot run (``params.BadSearch``), 404 for an unknown record, 410 for one whose records were
-all deleted, 503 when the index or the store cannot answer. The routes are synchronous:
-FastAPI runs them in its thread pool, where the index and the store may block.
+all deleted, 503 when the index or the store cannot answer. The index and the store block:
+those calls run in FastAPI's thread pool (synchronous routes, or ``run_in_threadpool``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from catalogue_sync.errors import CatalogueError
 from services.http import status_of
@@ -70,16 +71,17 @@ def results_title(page: Page, form: SearchForm, total: int) -> str:
 
 
 @router.get("/notice/{merged_id}", response_class=HTMLResponse)
-def record(merged_id: str, request: Request, context: Context) -> Response:
-    """A merged record; a record merged into another since redirects to it."""
+async def record(merged_id: str, request: Request, context: Context) -> Response:
+    """A merged record, its copies' status live where the library's ILS says it; a record
+    merged into another since redirects to it."""
     page = Page(request, context.network)
     try:
-        found = catalogue.record(context, merged_id, page.lang)
+        found = await run_in_threadpool(catalogue.record, context, merged_id, page.lang)
     except catalogue.Moved as moved:
         return RedirectResponse(f"{page.root}/notice/{moved.merged_id}", status_code=301)
     except CatalogueError as error:
         return error_page(page, error, merged_id=merged_id)
-    view = record_view(found, page.t)
+    view = record_view(found, await catalogue.availability(context, found), page.t)
     return page.render("record.html", page.t("record_page_title", title=view.title),
                        record=view)
 

@@ -11,12 +11,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalogue_sync.availability.service import HoldingStatus, RecordAvailability, Source
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.index.documents import ON_SHELF
 from catalogue_sync.index.query import FACETS, FacetValue, Hit, SearchResult
+from catalogue_sync.models import Item as CopyItem
 from services.search import labels
-from services.search.api_models import Edition, Item, RecordAnswer
-from services.search.web.i18n import Texts
+from services.search.api_models import Edition, Item, LibraryRecord, RecordAnswer
+from services.search.web.i18n import TEXTS, Texts
 from services.search.web.params import MAX_PAGE, PAGE_SIZE, SORT_PARAMS, SearchForm
 
 FACETS_SHOWN = 8
@@ -24,6 +26,9 @@ FACETS_SHOWN = 8
 PAGES_AROUND = 2
 """Page links on each side of the current page."""
 ON_LOAN = "on-loan"
+REASONS = ("timeout", "unavailable", "refused", "misconfigured")
+"""Reasons for harvested statuses worth telling the patron (``availability.Reason``); a
+library without live status needs no excuse."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +117,8 @@ class LibraryHoldings:
     name: str
     items: list[ItemRow]
     opac_url: str | None
+    source: str
+    """Where the statuses come from: the library's ILS now, or the harvest (and its date)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,17 +278,40 @@ def pagination(form: SearchForm, last_page: int) -> Pagination:
 # Record pages
 
 
-def record_view(found: RecordAnswer, t: Texts) -> RecordView:
+def record_view(found: RecordAnswer, live: RecordAvailability | None, t: Texts) -> RecordView:
+    """The record page; copies and their status from ``live`` where it has them."""
+    statuses = {(h.library, h.record): h for h in live.holdings} if live else {}
     return RecordView(
         id=found.id, title=found.title or found.id, subtitle=found.subtitle,
         lang=_other_lang(found.language, t), description=description(found, t),
         identifiers=identifiers(found, t),
         subjects=[(subject, SearchForm(q=f'"{subject}"').url()) for subject in found.subjects],
-        holdings=[LibraryHoldings(library=holding.library, name=holding.library_name,
-                                  items=[item_row(item, t) for item in holding.items],
-                                  opac_url=holding.opac_url)
+        holdings=[library_holdings(holding, statuses.get((holding.library, holding.record)), t)
                   for holding in found.holdings],
         editions=[edition_view(edition, t) for edition in found.editions])
+
+
+def library_holdings(holding: LibraryRecord, status: HoldingStatus | None, t: Texts
+                     ) -> LibraryHoldings:
+    """One library's copies: as its ILS says now, or as harvested, and which it is."""
+    if status is None:
+        items = [item_row(item.status, item, t) for item in holding.items]
+        return LibraryHoldings(holding.library, holding.library_name, items,
+                               holding.opac_url, t("source_harvested_undated"))
+    return LibraryHoldings(holding.library, holding.library_name,
+                           [item_row(item.status, item, t) for item in status.items],
+                           holding.opac_url, source_note(status, t))
+
+
+def source_note(status: HoldingStatus, t: Texts) -> str:
+    """Where the statuses shown come from, and why not live when they are not."""
+    if status.source in (Source.LIVE, Source.CACHED):
+        return t("source_live")
+    when = status.harvested_at
+    note = (t("source_harvested", date=t.date(when.date().isoformat())) if when
+            else t("source_harvested_undated"))
+    reason = status.reason.value if status.reason else None
+    return f"{note} {t(f'reason_{reason}')}" if reason and reason in REASONS else note
 
 
 def description(found: RecordAnswer, t: Texts) -> list[tuple[str, str]]:
@@ -307,13 +337,12 @@ def identifiers(found: RecordAnswer, t: Texts) -> list[tuple[str, str]]:
     return shown
 
 
-def item_row(item: Item, t: Texts) -> ItemRow:
-    if item.on_shelf:
-        state, text = "available", t("status_available")
-    elif item.status == ON_LOAN:
-        state, text = ON_LOAN, t("status_on_loan")
-    else:
-        state, text = "other", t("status_other", code=item.status)
+def item_row(status: str, item: Item | CopyItem, t: Texts) -> ItemRow:
+    """One copy's row; ``status`` as harvested or as its ILS says it (``ItemStatus``)."""
+    state = ("available" if status in ON_SHELF else ON_LOAN if status == ON_LOAN
+             else "other")
+    key = f"status_{status.replace('-', '_')}"
+    text = t(key) if key in TEXTS[t.lang] else t("status_other", code=status)
     return ItemRow(branch=item.branch or None, location=item.location or None,
                    call_number=item.call_number or None, status=text, state=state,
                    due_date=t.date(item.due_date) if item.due_date else None)

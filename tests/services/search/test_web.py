@@ -25,10 +25,16 @@ from catalogue_sync.merge.catalogue import join
 from catalogue_sync.store import Store
 from catalogue_sync.store.clusters import MergedRecord, member_rows
 from catalogue_sync.store.schema import merged_records
+from services.sandbox.config import PASSWORD_ENV
+from services.sandbox.koha_api import API_PASSWORD
+from services.sandbox.testing import SandboxServer
 from services.search.app import create_app
 from services.search.context import SearchContext
 from services.search.web.i18n import TEXTS
 from services.serving import serve_on_loopback
+
+LIVE = "mediatheque-fm"
+"""The sandbox library whose ILS has Koha's REST API (live availability)."""
 
 
 @pytest.fixture
@@ -329,6 +335,32 @@ def test_a_record_page_shows_every_library_s_copies(
                 assert cells[3] == "Emprunté" and re.fullmatch(r"\d+(er)? \w+ \d{4}", cells[4])
     for isbn in display["isbns"]:
         assert isbn in text(css(doc, "dl.identifiers")[0])
+
+
+def test_copies_are_live_from_an_ils_that_answers_and_as_harvested_from_one_that_does_not(
+        web_url: str, store: Store, sandbox: SandboxServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, API_PASSWORD)
+    shared = next(m for m in live(store) if {LIVE, "reseau-agglo"} <= libraries_of(m))
+
+    def notes() -> dict[str, str]:
+        doc = page(f"{web_url}/notice/{shared.id}")
+        return {text(css(section, "h3")[0]): text(css(section, "p.source")[0])
+                for section in css(doc, ".library-holdings")}
+
+    harvested = re.compile(r"État au dernier moissonnage, le \d+(er)? \w+ \d{4}\.")
+    now = notes()
+    assert now["Médiathèque François-Mitterrand"] == (
+        "État en direct du catalogue de la bibliothèque.")
+    assert harvested.fullmatch(now["Réseau des médiathèques de l'agglomération"])
+    sandbox.faults.inject(LIVE, count=100, target="api", kind="unavailable")
+    try:
+        down = notes()["Médiathèque François-Mitterrand"]
+    finally:
+        sandbox.faults.clear()
+    note, reason = down.split(". ", 1)
+    assert harvested.fullmatch(note + ".")
+    assert reason == "Le catalogue de la bibliothèque ne répond pas pour l'instant."
 
 
 def test_a_record_page_links_the_other_editions_of_its_work(web_url: str, store: Store) -> None:
