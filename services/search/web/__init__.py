@@ -7,9 +7,11 @@ catalogue", describes the addresses, the languages and the accessibility choices
     routes.py     the routes: read the request, ask ``catalogue``, render
     params.py     /recherche's parameters, read (any bad value a ``BadSearch``) and written
     catalogue.py  the search and the record a page needs (index, store)
-    views.py      what the templates show: labels, availability sentences, facets, pages
+    results.py    what a result list shows: hits and where they are, facets, filters, pages
+    record.py     what a record page shows: description, copies (live or harvested), editions
     pages.py      rendering: templates, language, cookie
-    i18n.py       every word of the interface, in French and in English
+    i18n.py       the page's language (parameter, cookie, Accept-Language), plurals, numbers
+    translations.py  every word of the interface, one table per language
 """
 
 from __future__ import annotations

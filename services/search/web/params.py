@@ -46,7 +46,7 @@ _PAGE = re.compile(r"[0-9]{1,9}")
 
 class BadSearch(InvalidRequest):
     """A search the catalogue cannot run; ``key`` names the sentence that says why (in
-    ``i18n.TEXTS``), ``values`` fill it in; with ``count``, the sentence is a plural. A
+    ``translations.TEXTS``), ``values`` fill it in; with ``count``, the sentence is a plural. A
     ``detail`` is the core's own explanation (English), shown beside the sentence."""
 
     def __init__(self, message: str, key: str, *, count: int | None = None,

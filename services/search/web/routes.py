@@ -26,7 +26,8 @@ from services.search.context import SearchContext, context_of
 from services.search.web import catalogue
 from services.search.web.pages import Page
 from services.search.web.params import PATH, BadSearch, SearchForm
-from services.search.web.views import record_view, results_view
+from services.search.web.record import record_view
+from services.search.web.results import results_view
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)

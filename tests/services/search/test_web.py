@@ -30,7 +30,7 @@ from services.sandbox.koha_api import API_PASSWORD
 from services.sandbox.testing import SandboxServer
 from services.search.app import create_app
 from services.search.context import SearchContext
-from services.search.web.i18n import TEXTS
+from services.search.web.translations import TEXTS
 from services.serving import serve_on_loopback
 
 LIVE = "mediatheque-fm"

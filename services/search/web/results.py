@@ -1,24 +1,21 @@
-"""What the templates show, built from display records and search results.
+"""What a result list shows: hits with where each is, facets, active filters, pages.
 
 Templates only lay these out: every label, link and availability sentence is decided here,
 in the page's language (``i18n.Texts``), so that the templates stay free of logic and the
-tests can check the words.
+tests can check the words. Availability is as harvested: the index keeps it so.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from catalogue_sync.availability.service import HoldingStatus, RecordAvailability, Source
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.index.documents import ON_SHELF
 from catalogue_sync.index.query import FACETS, FacetValue, Hit, SearchResult
-from catalogue_sync.models import Item as CopyItem
 from services.search import labels
-from services.search.api_models import Edition, Item, LibraryRecord, RecordAnswer
-from services.search.web.i18n import TEXTS, Texts
+from services.search.web.i18n import Texts
 from services.search.web.params import MAX_PAGE, PAGE_SIZE, SORT_PARAMS, SearchForm
 
 FACETS_SHOWN = 8
@@ -26,9 +23,6 @@ FACETS_SHOWN = 8
 PAGES_AROUND = 2
 """Page links on each side of the current page."""
 ON_LOAN = "on-loan"
-REASONS = ("timeout", "unavailable", "refused", "misconfigured")
-"""Reasons for harvested statuses worth telling the patron (``availability.Reason``); a
-library without live status needs no excuse."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,51 +95,6 @@ class ResultsView:
     """Each sort's parameter value, label, and whether it is the current one."""
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
-    branch: str | None
-    location: str | None
-    call_number: str | None
-    status: str
-    state: str
-    due_date: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class LibraryHoldings:
-    library: str
-    name: str
-    items: list[ItemRow]
-    opac_url: str | None
-    source: str
-    """Where the statuses come from: the library's ILS now, or the harvest (and its date)."""
-
-
-@dataclass(frozen=True, slots=True)
-class EditionView:
-    id: str
-    title: str
-    lang: str | None
-    details: str
-
-
-@dataclass(frozen=True, slots=True)
-class RecordView:
-    id: str
-    title: str
-    subtitle: str | None
-    lang: str | None
-    description: list[tuple[str, str]]
-    identifiers: list[tuple[str, str]]
-    subjects: list[tuple[str, str]]
-    """Each subject and the search for it."""
-    holdings: list[LibraryHoldings]
-    editions: list[EditionView] = field(default_factory=list)
-
-
-# Result lists
-
-
 def results_view(result: SearchResult, form: SearchForm, network: NetworkConfig,
                  t: Texts) -> ResultsView:
     last_page = last_page_of(result.total)
@@ -175,11 +124,11 @@ def hit_view(hit: Hit, network: NetworkConfig, t: Texts) -> HitView:
         authors=[str(name) for name in record.get("authors") or []],
         year=year if isinstance(year, int) else None,
         format=labels.format_label(str(record.get("format") or "other"), t.lang),
-        holdings=[Holding(library, *availability(items, t)) for library, items
+        holdings=[Holding(library, *holding_summary(items, t)) for library, items
                   in _by_library(record, network)])
 
 
-def availability(items: list[dict[str, Any]], t: Texts) -> tuple[str, str]:
+def holding_summary(items: list[dict[str, Any]], t: Texts) -> tuple[str, str]:
     """One library's copies in a few words, and their state (see ``Holding.state``)."""
     available = sum(item.get("status") in ON_SHELF for item in items)
     on_loan = [item for item in items if item.get("status") == ON_LOAN]
@@ -201,7 +150,7 @@ def availability(items: list[dict[str, Any]], t: Texts) -> tuple[str, str]:
 
 def title_lang(record: dict[str, Any], t: Texts) -> str | None:
     """The title's language tag, when the record says it and it is not the page's."""
-    return _other_lang(_text(record.get("language")), t)
+    return t.other_lang(_text(record.get("language")))
 
 
 def _by_library(record: dict[str, Any], network: NetworkConfig
@@ -218,11 +167,9 @@ def _by_library(record: dict[str, Any], network: NetworkConfig
 
 def facet_group(facet: str, values: list[FacetValue], form: SearchForm,
                 network: NetworkConfig, t: Texts) -> FacetGroup | None:
+    """A facet's values as links that add or remove them (a chosen one even at 0)."""
     counted = {value.value: value.count for value in values}
-    chosen = ([str(form.year_from)] if facet == "year" and form.year_from == form.year_to
-              and form.year_from is not None else
-              [] if facet == "year" else list(form.values_of(facet)))
-    names = list(counted) + [value for value in chosen if value not in counted]
+    names = list(counted) + [value for value in _chosen(facet, form) if value not in counted]
     if facet == "year":
         names.sort(key=lambda year: -int(year) if year.lstrip("-").isdigit() else 0)
     links = [FacetLink(label=facet_label(facet, name, network, t), count=counted.get(name, 0),
@@ -234,6 +181,13 @@ def facet_group(facet: str, values: list[FacetValue], form: SearchForm,
     shown = [link for n, link in enumerate(links) if n < FACETS_SHOWN or link.chosen]
     more = [link for n, link in enumerate(links) if n >= FACETS_SHOWN and not link.chosen]
     return FacetGroup(facet, t(f"facet_{facet}"), shown, more)
+
+
+def _chosen(facet: str, form: SearchForm) -> list[str]:
+    if facet != "year":
+        return list(form.values_of(facet))
+    year = form.year_from
+    return [str(year)] if year is not None and year == form.year_to else []
 
 
 def facet_label(facet: str, value: str, network: NetworkConfig, t: Texts) -> str:
@@ -273,91 +227,6 @@ def pagination(form: SearchForm, last_page: int) -> Pagination:
         previous=form.at_page(current - 1).url() if current > 1 else None,
         next=form.at_page(current + 1).url() if current < last_page else None,
         pages=pages)
-
-
-# Record pages
-
-
-def record_view(found: RecordAnswer, live: RecordAvailability | None, t: Texts) -> RecordView:
-    """The record page; copies and their status from ``live`` where it has them."""
-    statuses = {(h.library, h.record): h for h in live.holdings} if live else {}
-    return RecordView(
-        id=found.id, title=found.title or found.id, subtitle=found.subtitle,
-        lang=_other_lang(found.language, t), description=description(found, t),
-        identifiers=identifiers(found, t),
-        subjects=[(subject, SearchForm(q=f'"{subject}"').url()) for subject in found.subjects],
-        holdings=[library_holdings(holding, statuses.get((holding.library, holding.record)), t)
-                  for holding in found.holdings],
-        editions=[edition_view(edition, t) for edition in found.editions])
-
-
-def library_holdings(holding: LibraryRecord, status: HoldingStatus | None, t: Texts
-                     ) -> LibraryHoldings:
-    """One library's copies: as its ILS says now, or as harvested, and which it is."""
-    if status is None:
-        items = [item_row(item.status, item, t) for item in holding.items]
-        return LibraryHoldings(holding.library, holding.library_name, items,
-                               holding.opac_url, t("source_harvested_undated"))
-    return LibraryHoldings(holding.library, holding.library_name,
-                           [item_row(item.status, item, t) for item in status.items],
-                           holding.opac_url, source_note(status, t))
-
-
-def source_note(status: HoldingStatus, t: Texts) -> str:
-    """Where the statuses shown come from, and why not live when they are not."""
-    if status.source in (Source.LIVE, Source.CACHED):
-        return t("source_live")
-    when = status.harvested_at
-    note = (t("source_harvested", date=t.date(when.date().isoformat())) if when
-            else t("source_harvested_undated"))
-    reason = status.reason.value if status.reason else None
-    return f"{note} {t(f'reason_{reason}')}" if reason and reason in REASONS else note
-
-
-def description(found: RecordAnswer, t: Texts) -> list[tuple[str, str]]:
-    """The description list of a record page: what is known, labelled."""
-    fields = [
-        ("field_authors", "; ".join(found.authors)),
-        ("field_publisher", found.publisher),
-        ("field_year", str(found.year) if found.year is not None else None),
-        ("field_pages", t("pages_count", n=found.pages) if found.pages else None),
-        ("field_format", found.format_label),
-        ("field_language", found.language_label),
-    ]
-    return [(t(key), value) for key, value in fields if value]
-
-
-def identifiers(found: RecordAnswer, t: Texts) -> list[tuple[str, str]]:
-    shown = [(labels.identifier_label("isbn", t.lang), isbn) for isbn in found.isbns]
-    shown += [(labels.identifier_label("issn", t.lang), issn) for issn in found.issns]
-    for other in found.ids:
-        scheme, _, value = other.partition(":")
-        shown.append((labels.identifier_label(scheme, t.lang), value) if value
-                     else (labels.identifier_label("id", t.lang), scheme))
-    return shown
-
-
-def item_row(status: str, item: Item | CopyItem, t: Texts) -> ItemRow:
-    """One copy's row; ``status`` as harvested or as its ILS says it (``ItemStatus``)."""
-    state = ("available" if status in ON_SHELF else ON_LOAN if status == ON_LOAN
-             else "other")
-    key = f"status_{status.replace('-', '_')}"
-    text = t(key) if key in TEXTS[t.lang] else t("status_other", code=status)
-    return ItemRow(branch=item.branch or None, location=item.location or None,
-                   call_number=item.call_number or None, status=text, state=state,
-                   due_date=t.date(item.due_date) if item.due_date else None)
-
-
-def edition_view(edition: Edition, t: Texts) -> EditionView:
-    details = [edition.format_label, *([str(edition.year)] if edition.year else [])]
-    return EditionView(edition.id, edition.title or edition.id,
-                       _other_lang(edition.language, t), ", ".join(details))
-
-
-def _other_lang(code: str | None, t: Texts) -> str | None:
-    """The language tag of ``code`` when it is known and not the page's own."""
-    tag = labels.language_tag(code)
-    return tag if tag and tag != t.lang else None
 
 
 def _text(value: object) -> str | None:
