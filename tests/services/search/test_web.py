@@ -438,6 +438,7 @@ def test_odd_searches_are_answered_and_nothing_is_echoed_unescaped(web_url: str)
     for query in HARMLESS:
         response = httpx.get(f"{web_url}/recherche?{query}", timeout=30)
         assert response.status_code == 200, (query, response.text[:500])
+        assert "default-src 'none'" in response.headers["content-security-policy"]
         assert "<script>" not in response.text and "<b>" not in response.text, query
         html.fromstring(response.text)
 
