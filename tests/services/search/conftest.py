@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from catalogue_sync.config import LibraryConfig, NetworkConfig, StorageConfig
+from catalogue_sync.index.indexer import CatalogueIndex
+from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.pipeline import harvest_libraries
 from catalogue_sync.store import Store
@@ -56,8 +59,25 @@ def merged_network(sandbox: SandboxServer, store: Store) -> NetworkConfig:
 
 
 @pytest.fixture
+def searcher(store: Store, merged_network: NetworkConfig, tmp_path: Path) -> Searcher:
+    """The index of the merged store."""
+    index = CatalogueIndex(tmp_path / "index", writer_memory_mb=32)
+    index.update(store)
+    return Searcher(index)
+
+
+@pytest.fixture
 def search_url(merged_network: NetworkConfig, store: Store) -> Iterator[str]:
-    """The search service over the merged store, on a loopback port."""
+    """The search service over the merged store, without an index, on a loopback port."""
     app = create_app(SearchContext(network=merged_network, store=store))
     with serve_on_loopback(app, health="/health", name="search") as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def indexed_url(merged_network: NetworkConfig, store: Store, searcher: Searcher
+                ) -> Iterator[str]:
+    """The search service over the merged store and its index, on a loopback port."""
+    context = SearchContext(network=merged_network, store=store, searcher=searcher)
+    with serve_on_loopback(create_app(context), health="/health", name="search") as base_url:
         yield base_url

@@ -10,7 +10,6 @@ import math
 import random
 import string
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,6 @@ from xml_schemas import assert_valid
 from catalogue_sync.config import LibraryConfig, NetworkConfig, load_network
 from catalogue_sync.errors import ConfigError
 from catalogue_sync.index.analysis import sort_key
-from catalogue_sync.index.indexer import CatalogueIndex
-from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.merge.catalogue import join, merge
 from catalogue_sync.pipeline import harvest_libraries
 from catalogue_sync.store import Store
@@ -44,17 +41,8 @@ MARC = "{http://www.loc.gov/MARC21/slim}"
 
 
 @pytest.fixture
-def searcher(store: Store, merged_network: NetworkConfig, tmp_path: Path) -> Searcher:
-    index = CatalogueIndex(tmp_path / "index", writer_memory_mb=32)
-    index.update(store)
-    return Searcher(index)
-
-
-@pytest.fixture
-def api_url(merged_network: NetworkConfig, store: Store, searcher: Searcher) -> Iterator[str]:
-    context = SearchContext(network=merged_network, store=store, searcher=searcher)
-    with serve_on_loopback(create_app(context), health="/health", name="api") as base_url:
-        yield f"{base_url}/api/v1"
+def api_url(indexed_url: str) -> str:
+    return f"{indexed_url}/api/v1"
 
 
 def get(url: str, path: str = "/search", *, headers: dict[str, str] | None = None,

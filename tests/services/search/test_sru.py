@@ -5,7 +5,6 @@ every diagnostic; each answer valid against the SRU schemas (and MARC21slim, oai
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,26 +19,14 @@ from catalogue_sync.index.indexer import CatalogueIndex
 from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.store import Store
 from catalogue_sync.store.clusters import MergedRecord, live_page
-from services.search.app import create_app
-from services.search.context import SearchContext
-from services.serving import serve_on_loopback
 
 MARC = "{http://www.loc.gov/MARC21/slim}"
 VERSIONS = ("1.2", "2.0")
 
 
 @pytest.fixture
-def searcher(store: Store, merged_network: NetworkConfig, tmp_path: Path) -> Searcher:
-    index = CatalogueIndex(tmp_path / "index", writer_memory_mb=32)
-    index.update(store)
-    return Searcher(index)
-
-
-@pytest.fixture
-def sru_url(merged_network: NetworkConfig, store: Store, searcher: Searcher) -> Iterator[str]:
-    context = SearchContext(network=merged_network, store=store, searcher=searcher)
-    with serve_on_loopback(create_app(context), health="/health", name="sru") as base_url:
-        yield f"{base_url}/sru"
+def sru_url(indexed_url: str) -> str:
+    return f"{indexed_url}/sru"
 
 
 def sru(url: str, version: str = "2.0", **params: Any) -> etree._Element:

@@ -6,8 +6,6 @@ that work without JavaScript, and every bad address a 4xx page, never a 500."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from string import Formatter
 from urllib.parse import urlencode
 
@@ -18,7 +16,6 @@ from lxml import html
 
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.index import simple
-from catalogue_sync.index.indexer import CatalogueIndex
 from catalogue_sync.index.query import Everything, Filters, SearchRequest
 from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.merge.catalogue import join
@@ -28,28 +25,15 @@ from catalogue_sync.store.schema import merged_records
 from services.sandbox.config import PASSWORD_ENV
 from services.sandbox.koha_api import API_PASSWORD
 from services.sandbox.testing import SandboxServer
-from services.search.app import create_app
-from services.search.context import SearchContext
 from services.search.web.translations import TEXTS
-from services.serving import serve_on_loopback
 
 LIVE = "mediatheque-fm"
 """The sandbox library whose ILS has Koha's REST API (live availability)."""
 
 
 @pytest.fixture
-def searcher(store: Store, merged_network: NetworkConfig, tmp_path: Path) -> Searcher:
-    index = CatalogueIndex(tmp_path / "index", writer_memory_mb=32)
-    index.update(store)
-    return Searcher(index)
-
-
-@pytest.fixture
-def web_url(merged_network: NetworkConfig, store: Store, searcher: Searcher) -> Iterator[str]:
-    """The search service, with its index, on a loopback port."""
-    context = SearchContext(network=merged_network, store=store, searcher=searcher)
-    with serve_on_loopback(create_app(context), health="/health", name="web") as base_url:
-        yield base_url
+def web_url(indexed_url: str) -> str:
+    return indexed_url
 
 
 def page(url: str, client: httpx.Client | None = None, status: int = 200,
