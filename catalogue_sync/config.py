@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     """Overrides [cache] redis_url (CATALOGUE_SYNC_REDIS_URL), so a Redis password can
     stay out of the file."""
+    index_path: Path | None = None
+    """Overrides [index] path (CATALOGUE_SYNC_INDEX_PATH): in a container, the network file
+    is mounted read-only and the index lives in a volume."""
     log_level: str = "INFO"
 
 
@@ -346,9 +349,10 @@ class NetworkConfig(_Strict):
                 return prefix + str((self.path.parent / db_path).resolve())
         return url
 
-    def index_path(self) -> Path:
-        """The index directory; a relative path is relative to the network file."""
-        path = self.index.path
+    def index_path(self, settings: Settings | None = None) -> Path:
+        """The index directory: the environment wins; a relative path is relative to the
+        network file."""
+        path = (settings or get_settings()).index_path or self.index.path
         return path if path.is_absolute() else (self.path.parent / path).resolve()
 
     def redis_url(self, settings: Settings | None = None) -> str | None:

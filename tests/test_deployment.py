@@ -63,3 +63,20 @@ def test_the_dockerfile_copies_what_exists_and_runs_the_console_script() -> None
     assert 'ENTRYPOINT ["catalogue-sync"]' in dockerfile
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'catalogue-sync = "services.cli:main"' in pyproject
+
+
+def test_the_search_service_shares_the_harvester_s_index_and_listens_on_all_addresses(
+        ) -> None:
+    services = compose()["services"]
+    search, harvester = services["search"], services["harvester"]
+    assert named_commands(search) == ["serve"]
+    command = search["command"]
+    assert command[command.index("--host") + 1] == "0.0.0.0"  # reachable from outside
+    assert any(port.endswith(":" + command[command.index("--port") + 1])
+               for port in search["ports"])
+    path = search["environment"]["CATALOGUE_SYNC_INDEX_PATH"]
+    assert harvester["environment"]["CATALOGUE_SYNC_INDEX_PATH"] == path
+    mounted = {volume.split(":")[1]: volume.split(":")[0] for volume in search["volumes"]}
+    assert mounted[path] in compose()["volumes"]
+    assert search["volumes"] == harvester["volumes"]
+    assert search["environment"]["CATALOGUE_SYNC_REDIS_URL"].startswith("redis://redis:")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from catalogue_sync.config import MergeConfig
+from catalogue_sync.config import MergeConfig, Settings, load_network
 from catalogue_sync.errors import StoreError
 from catalogue_sync.index import indexer
 from catalogue_sync.index.indexer import CatalogueIndex
@@ -152,3 +152,14 @@ def test_an_index_of_another_store_is_built_again(marc_catalogue_in: Catalogue,
     saved.write_text(json.dumps({**json.loads(saved.read_text()), "watermark": 10**9}))
     assert catalogue.index.update(catalogue.store).mode == "rebuild"
     assert contents(catalogue) == in_store(catalogue.store)
+
+
+def test_the_index_lives_beside_the_network_file_unless_the_environment_says(
+        tmp_path: Path) -> None:
+    path = tmp_path / "etc" / "network.toml"
+    path.parent.mkdir()
+    path.write_text('[index]\npath = "var/index"\n', encoding="utf-8")
+    network = load_network(path)
+    assert network.index_path(Settings()) == tmp_path / "etc" / "var" / "index"
+    volume = tmp_path / "volume" / "index"
+    assert network.index_path(Settings(index_path=volume)) == volume

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from services.serving import free_port, wait_until_up
 
@@ -19,18 +21,30 @@ def test_the_service_answers_health_and_publishes_its_openapi(search_url: str) -
     assert schema["info"]["title"] == "catalogue-sync search"
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_serve_search_runs_the_service_on_the_given_port(tmp_path: Path, store_url: str,
-                                                        ) -> None:
+                                                        workers: int) -> None:
     network = tmp_path / "network.toml"
-    network.write_text(f'[storage]\nurl = "{store_url}"\n')
+    network.write_text(f'[storage]\nurl = "{store_url}"\n'
+                       f'[index]\npath = "{tmp_path / "index"}"\n')
     port = free_port()
     command = [sys.executable, "-c", "from services.cli import main; main()", "--config",
-               str(network), "serve", "search", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+               str(network), "serve", "search", "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=_with_checkout_path())
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/health", lambda: process.poll() is None,
-                      "search")
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{base_url}/health", lambda: process.poll() is None, "search")
+        # Every worker opened the network file's store: a record it lacks is a clear 404.
+        for _ in range(4):
+            answer = httpx.get(f"{base_url}/api/v1/records/missing")
+            assert answer.status_code == 404, answer.text
     finally:
         process.terminate()
-        process.communicate(timeout=10)
+        process.communicate(timeout=20)
+
+
+def _with_checkout_path() -> dict[str, str]:
+    """The environment, with this checkout importable from another working directory."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
