@@ -4,16 +4,20 @@ The core raises its own hierarchy (``catalogue_sync.errors``); each class maps t
 and its message, which names what is wrong, is the answer's ``detail``. Anything else is a
 bug: it is logged with its traceback and answered with a plain 500 that leaks nothing.
 Protocol front ends (OAI-PMH, SRU) answer their own errors in their own XML, inside their
-routers, because their clients expect that and not an HTTP error.
+routers, because their clients expect that and not an HTTP error. An app with pages for
+people (the web catalogue) passes ``pages``: a browser that asks an address no route has
+then gets a page, not JSON.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from catalogue_sync.errors import (
     CatalogueError,
@@ -42,8 +46,19 @@ def status_of(error: CatalogueError) -> int:
     return next((status for kind, status in STATUS if isinstance(error, kind)), 500)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+PageFor = Callable[[Request, int], Response]
+"""The page a person is shown for an HTTP status no route answered (404, 405)."""
+
+
+def install_error_handlers(app: FastAPI, *, pages: PageFor | None = None) -> None:
     """Answer the core's errors, and malformed requests, as JSON ``{"detail": ...}``."""
+
+    @app.exception_handler(HTTPException)
+    async def _routing(request: Request, error: HTTPException) -> Response:
+        if pages is not None and wants_html(request):
+            return pages(request, error.status_code)
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code,
+                            headers=error.headers)
 
     @app.exception_handler(CatalogueError)
     async def _catalogue_error(request: Request, error: CatalogueError) -> JSONResponse:
@@ -60,6 +75,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _bug(request: Request, error: Exception) -> JSONResponse:
         log.exception("%s %s failed", request.method, request.url.path)
         return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+def wants_html(request: Request) -> bool:
+    """A browser's request: it names HTML among what it accepts (API clients do not)."""
+    return "text/html" in request.headers.get("accept", "")
 
 
 def _describe(error: RequestValidationError) -> str:

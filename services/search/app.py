@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from services.http import install_error_handlers
 from services.search import api, availability, oai, sru
 from services.search.context import SearchContext
-from services.search.web import install_web
+from services.search.web import address_page, install_web
 
 
 def create_app(context: SearchContext, *, close_context: bool = False) -> FastAPI:
@@ -27,7 +27,7 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
                   description="The union catalogue of the network: search, records, "
                               "SRU and OAI-PMH.")
     app.state.context = context
-    install_error_handlers(app)
+    install_error_handlers(app, pages=address_page)
     app.include_router(api.router)
     app.include_router(availability.router)
     app.include_router(oai.router)

@@ -20,9 +20,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.search.web.pages import STATIC_DIR, STATIC_PATH
-from services.search.web.routes import router
+from services.search.web.routes import address_page, router
 
-__all__ = ["install_web", "router"]
+__all__ = ["address_page", "install_web", "router"]
 
 
 def install_web(app: FastAPI) -> None:

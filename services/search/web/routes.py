@@ -7,7 +7,8 @@
 
 Every problem is a page in the patron's language, with its status: 400 for a search that
 cannot run (``params.BadSearch``), 404 for an unknown record, 410 for one whose records were
-all deleted, 503 when the index or the store cannot answer. The index and the store block:
+all deleted, 503 when the index or the store cannot answer; an address no route answers is
+a page too (``address_page``) when a browser asked for it. The index and the store block:
 those calls run in FastAPI's thread pool (synchronous routes, or ``run_in_threadpool``).
 """
 
@@ -98,6 +99,14 @@ def record_alias(merged_id: str, request: Request) -> RedirectResponse:
     query = request.url.query
     path = f"/notice/{merged_id}"
     return RedirectResponse(f"{path}?{query}" if query else path, status_code=301)
+
+
+def address_page(request: Request, status: int) -> HTMLResponse:
+    """What a browser is shown at an address no route answers (``services.http`` asks)."""
+    page = Page(request, context_of(request).network)
+    title = page.t("page_404_title")
+    return page.render("error.html", title, status=status, heading=title,
+                       message=page.t("page_404_text"), detail=None, last_url=None)
 
 
 def error_page(page: Page, error: CatalogueError, *, q: str = "", merged_id: str = "",

@@ -131,6 +131,9 @@ FR: dict[str, str] = {
     "record_heading_editions": "Autres éditions et formats",
     "record_page_title": "{title} — notice",
     "error_400_title": "Recherche impossible",
+    "page_404_title": "Page introuvable",
+    "page_404_text": "Aucune page du catalogue ne se trouve à cette adresse. Elle a pu être "
+                     "mal recopiée ; cherchez depuis l'accueil.",
     "error_404_title": "Notice introuvable",
     "error_404_text": "Aucune notice du catalogue ne porte l'identifiant « {id} ». Elle a pu "
                       "être retirée par les bibliothèques qui la possédaient.",
@@ -281,6 +284,9 @@ EN: dict[str, str] = {
     "record_heading_editions": "Other editions and formats",
     "record_page_title": "{title} — record",
     "error_400_title": "This search cannot be run",
+    "page_404_title": "Page not found",
+    "page_404_text": "No page of the catalogue is at this address. It may have been copied "
+                     "wrongly; search from the home page.",
     "error_404_title": "Record not found",
     "error_404_text": "No record of the catalogue has the identifier “{id}”. The libraries "
                       "that held it may have withdrawn it.",

@@ -381,6 +381,20 @@ def test_a_record_merged_into_another_redirects_and_an_unknown_one_is_a_404_page
     assert text(css(english, "h1")[0]) == "Record not found"
 
 
+def test_an_address_no_page_has_is_a_404_page_for_browsers_and_json_for_programs(
+        web_url: str) -> None:
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    doc = page(f"{web_url}/catalogue/nulle-part", **browser, status=404)
+    assert text(css(doc, "h1")[0]) == "Page introuvable"
+    assert css(doc, "form[role=search]"), "the page offers to search again"
+    english = page(f"{web_url}/nowhere?lang=en", **browser, status=404)
+    assert text(css(english, "h1")[0]) == "Page not found"
+    program = httpx.get(f"{web_url}/api/v1/nowhere", headers={"accept": "application/json"})
+    assert (program.status_code, program.json()) == (404, {"detail": "Not Found"})
+    wrong_method = httpx.post(f"{web_url}/api/v1/search")
+    assert wrong_method.status_code == 405 and "detail" in wrong_method.json()
+
+
 def test_english_addresses_lead_to_the_french_ones(web_url: str) -> None:
     response = httpx.get(f"{web_url}/search?q=camus&format=book")
     assert (response.status_code, response.headers["location"]) == (
