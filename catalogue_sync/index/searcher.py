@@ -183,20 +183,33 @@ def _hit(searcher: tantivy.Searcher, key: Any, address: tantivy.DocAddress, sort
 
 def _facets(searcher: tantivy.Searcher, query: tantivy.Query, filters: dict[str, tantivy.Query],
             chosen: Filters) -> dict[str, list[FacetValue]]:
-    """Each facet under the query and the other facets' filters, all at once."""
-    counting = {facet: _POOL.submit(_facet, searcher, query, filters, chosen, facet)
-                for facet in FACETS}
-    return {facet: job.result() for facet, job in counting.items()}
+    """Each facet under the query and the other facets' filters.
+
+    Facets counted under the same filters share one pass over the matching records (with no
+    filter, all four do); passes under different filters run at once.
+    """
+    passes: dict[tuple[frozenset[str], bool], dict[str, str]] = {}
+    for facet in FACETS:
+        left_out, field = _facet_plan(facet, chosen)
+        kept = frozenset(name for name in filters if name not in left_out)
+        on_shelf = "available" in left_out and chosen.available
+        passes.setdefault((kept, on_shelf), {})[facet] = field
+    counting = [_POOL.submit(_count, searcher, query, [filters[name] for name in sorted(kept)]
+                             + ([_on_shelf_anywhere()] if on_shelf else []), fields)
+                for (kept, on_shelf), fields in passes.items()]
+    counted: dict[str, list[FacetValue]] = {}
+    for job in counting:
+        counted.update(job.result())
+    return {facet: counted[facet] for facet in FACETS}
 
 
-def _facet(searcher: tantivy.Searcher, query: tantivy.Query, filters: dict[str, tantivy.Query],
-           chosen: Filters, facet: str) -> list[FacetValue]:
-    left_out, field = _facet_plan(facet, chosen)
-    kept = [f for name, f in filters.items() if name not in left_out]
-    if "available" in left_out and chosen.available:
-        kept.append(_on_shelf_anywhere())
-    spec = {facet: {"terms": {"field": field, "size": FACET_SIZES[facet]}}}
-    return _buckets(searcher.aggregate(_scored(query, [], kept), spec).get(facet))
+def _count(searcher: tantivy.Searcher, query: tantivy.Query, kept: list[tantivy.Query],
+           fields: dict[str, str]) -> dict[str, list[FacetValue]]:
+    """The facets ``fields`` names (facet: field counted) in one pass under ``kept``."""
+    spec = {facet: {"terms": {"field": field, "size": FACET_SIZES[facet]}}
+            for facet, field in fields.items()}
+    answer = searcher.aggregate(_scored(query, [], kept), spec)
+    return {facet: _buckets(answer.get(facet)) for facet in fields}
 
 
 def _facet_plan(facet: str, chosen: Filters) -> tuple[frozenset[str], str]:

@@ -14,7 +14,6 @@ merged record is a 301 to its successor, with the same suffix and query string.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -26,7 +25,7 @@ from catalogue_sync.errors import InvalidRequest
 from services.search import records, searching
 from services.search.api_models import ErrorAnswer, RecordAnswer, SearchAnswer, SearchParams
 from services.search.context import SearchContext, context_of
-from services.search.labels import LANGS, Lang
+from services.search.labels import preferred_language
 
 PREFIX = "/api/v1"
 JSON = "application/json"
@@ -133,26 +132,3 @@ def _moved(request: Request, merged_id: str, suffix: str) -> Response:
     query = request.url.query
     location = f"{PREFIX}/records/{merged_id}{suffix}" + (f"?{query}" if query else "")
     return RedirectResponse(location, status_code=301)
-
-
-_ACCEPTED = re.compile(r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*")
-
-
-def preferred_language(header: str) -> Lang:
-    """The interface language an Accept-Language header prefers most; French by default."""
-    ranked: list[tuple[float, int, Lang]] = []
-    for position, part in enumerate(header[:500].split(",")):
-        found = _ACCEPTED.fullmatch(part)
-        if found is None:
-            continue
-        weight = _weight(found[2])
-        ranked += [(-weight, position, lang) for lang in LANGS
-                   if lang == found[1].lower() and weight > 0]
-    return min(ranked)[2] if ranked else "fr"
-
-
-def _weight(quality: str | None) -> float:
-    try:
-        return float(quality) if quality else 1.0
-    except ValueError:
-        return 0.0

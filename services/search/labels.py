@@ -16,12 +16,14 @@ scheme this table does not know yet.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from catalogue_sync.config import NetworkConfig
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
+_ACCEPTED = re.compile(r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*")
 """The interface languages, French first (the default)."""
 
 FORMATS: dict[Lang, dict[str, str]] = {
@@ -113,3 +115,23 @@ def library_name(network: NetworkConfig, library_id: str) -> str:
     """The library's name from network.toml; its id when the file no longer lists it."""
     library = network.libraries.get(library_id)
     return library.name if library is not None else library_id
+
+
+def preferred_language(accept_language: str) -> Lang:
+    """The interface language an Accept-Language header prefers most; French by default."""
+    ranked: list[tuple[float, int, Lang]] = []
+    for position, part in enumerate(accept_language[:500].split(",")):
+        found = _ACCEPTED.fullmatch(part)
+        if found is None:
+            continue
+        weight = _weight(found[2])
+        ranked += [(-weight, position, lang) for lang in LANGS
+                   if lang == found[1].lower() and weight > 0]
+    return min(ranked)[2] if ranked else "fr"
+
+
+def _weight(quality: str | None) -> float:
+    try:
+        return float(quality) if quality else 1.0
+    except ValueError:
+        return 0.0

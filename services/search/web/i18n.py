@@ -18,7 +18,7 @@ from datetime import date
 
 from fastapi import Request
 
-from services.search.labels import LANGS, Lang, language_tag
+from services.search.labels import LANGS, Lang, language_tag, preferred_language
 from services.search.web.translations import TEXTS
 
 COOKIE = "lang"
@@ -27,7 +27,6 @@ NAMES: dict[Lang, str] = {"fr": "Français", "en": "English"}
 """Each language named in itself, for the language switch."""
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_ACCEPT = re.compile(r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,27 +77,9 @@ def chosen_language(request: Request) -> tuple[Lang, bool]:
     remembered = as_lang(request.cookies.get(COOKIE, ""))
     if remembered is not None:
         return remembered, False
-    return from_accept_language(request.headers.get("accept-language", "")), False
+    return preferred_language(request.headers.get("accept-language", "")), False
 
 
 def as_lang(value: str) -> Lang | None:
     """``value`` if it names an interface language."""
     return next((lang for lang in LANGS if lang == value), None)
-
-
-def from_accept_language(header: str) -> Lang:
-    """The supported language the browser prefers most (French when none is)."""
-    best: tuple[float, int, Lang] | None = None
-    for position, part in enumerate(header[:500].split(",")):
-        found = _ACCEPT.fullmatch(part)
-        if not found:
-            continue
-        lang = as_lang(found[1].lower())
-        try:
-            weight = float(found[2]) if found[2] else 1.0
-        except ValueError:
-            continue
-        if lang is not None and weight > 0:
-            candidate = (-weight, position, lang)
-            best = candidate if best is None or candidate < best else best
-    return best[2] if best else "fr"
