@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 import sqlalchemy as sa
 
+from catalogue_sync.cache import ResponseCache
 from catalogue_sync.store import Store
 
 # ---------------------------------------------------------------------------------------
@@ -89,3 +92,23 @@ def store(store_url: str) -> Iterator[Store]:
     opened.create_schema()
     yield opened
     opened.close()
+
+
+REDIS_URL = os.environ.get("CATALOGUE_SYNC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+"""The real Redis of the tests (its database 15; every test keeps to a prefix of its own)."""
+
+
+@pytest.fixture
+def response_cache() -> Iterator[ResponseCache]:
+    """A cache in the real Redis, under a key prefix of this test's own, emptied afterwards."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    cache = ResponseCache(REDIS_URL, prefix=prefix, ttl=60)
+    yield cache
+    cache.close()
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from availability_support import network_of
 
-from catalogue_sync.cache import ResponseCache
 from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.pipeline import harvest_libraries
 from catalogue_sync.store import Store
@@ -22,8 +18,6 @@ from services.sandbox import SandboxNetwork
 from services.sandbox.config import PASSWORD_ENV
 from services.sandbox.koha_api import API_PASSWORD
 from services.sandbox.testing import SandboxServer, run_sandbox
-
-REDIS_URL = os.environ.get("CATALOGUE_SYNC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +52,3 @@ def store(sandbox: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> I
     merge(opened, network)
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def response_cache() -> Iterator[ResponseCache]:
-    """The real Redis, under a key prefix of this test's own, emptied afterwards."""
-    prefix = f"test-availability-{uuid.uuid4().hex[:12]}"
-    cache = ResponseCache(REDIS_URL, prefix=prefix, ttl=60)
-    yield cache
-    cache.close()
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()

@@ -3,16 +3,13 @@ Koha REST APIs, the real Redis, and an ILS that fails never failing the answer."
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-import redis
 
 from catalogue_sync.cache import ResponseCache
 from catalogue_sync.config import NetworkConfig
@@ -25,7 +22,6 @@ from services.search.app import create_app
 from services.search.context import SearchContext
 from services.serving import free_port, serve_on_loopback
 
-REDIS_URL = os.environ.get("CATALOGUE_SYNC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LIVE = "mediatheque-fm"
 
 
@@ -34,22 +30,6 @@ def ils_password(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> Ite
     monkeypatch.setenv(PASSWORD_ENV, API_PASSWORD)
     yield
     sandbox.faults.clear()
-
-
-@pytest.fixture
-def redis_cache() -> Iterator[ResponseCache]:
-    """The real Redis, under a prefix of this test's own, emptied afterwards."""
-    prefix = f"test-availability-{uuid.uuid4().hex[:12]}"
-    cache = ResponseCache(REDIS_URL, prefix=prefix)
-    yield cache
-    cache.close()
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 @contextmanager
@@ -95,9 +75,9 @@ def test_the_record_page_gets_live_statuses_and_harvested_ones_with_their_date(
 
 def test_a_second_look_within_the_ttl_is_answered_from_redis(
         merged_network: NetworkConfig, store: Store, sandbox: SandboxServer,
-        redis_cache: ResponseCache) -> None:
+        response_cache: ResponseCache) -> None:
     merged_id = held_by(store, LIVE)
-    with serving(merged_network, store, redis_cache) as url:
+    with serving(merged_network, store, response_cache) as url:
         first = availability(url, merged_id).json()
         asked = sandbox.requests.count(LIVE, "api")
         second = availability(url, merged_id).json()

@@ -30,8 +30,8 @@ from catalogue_sync.store.clusters import live_page
 from services.search.app import create_app
 from services.search.context import SearchContext
 from services.serving import free_port, serve_on_loopback
+from tests.conftest import REDIS_URL
 
-REDIS_URL = os.environ.get("CATALOGUE_SYNC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 QUERIES: list[dict[str, Any]] = [
     {}, {"q": "histoire"}, {"q": "roman", "sort": "title", "page": 2, "page_size": 5},
     {"library": ["mediatheque-fm", "ludotheque"], "available": "true", "lang": "en"},
