@@ -12,9 +12,10 @@ import pytest
 from catalogue_sync.config import LibraryConfig, NetworkConfig, StorageConfig
 from catalogue_sync.index.indexer import CatalogueIndex
 from catalogue_sync.index.searcher import Searcher
-from catalogue_sync.merge.catalogue import merge
+from catalogue_sync.merge.catalogue import join, merge
 from catalogue_sync.pipeline import harvest_libraries
 from catalogue_sync.store import Store
+from catalogue_sync.store.clusters import MergedRecord, live_page, member_rows
 from connectors import registry
 from services.sandbox.config import library_table
 from services.sandbox.generator import SandboxNetwork
@@ -81,3 +82,23 @@ def indexed_url(merged_network: NetworkConfig, store: Store, searcher: Searcher
     context = SearchContext(network=merged_network, store=store, searcher=searcher)
     with serve_on_loopback(create_app(context), health="/health", name="search") as base_url:
         yield base_url
+
+
+def live(store: Store) -> list[MergedRecord]:
+    """The merged records not deleted, by id."""
+    with store.transaction("reading") as connection:
+        return live_page(connection, "", 100_000)
+
+
+def join_two_lone_records(store: Store, network: NetworkConfig) -> tuple[str, str]:
+    """Join two single-record merged records by hand: (the one replaced, its successor)."""
+    lone = [merged for merged in live(store) if merged.member_count == 1][:2]
+    keys = []
+    for merged in lone:
+        with store.transaction("reading") as connection:
+            row = member_rows(connection, merged.id)[0]
+        keys.append((row.library, row.local_id))
+    join(store, keys[0], keys[1], config=network)
+    still = {merged.id for merged in live(store)}
+    gone = next(merged.id for merged in lone if merged.id not in still)
+    return gone, next(merged.id for merged in lone if merged.id != gone)

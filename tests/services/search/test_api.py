@@ -22,17 +22,17 @@ from xml_schemas import assert_valid
 from catalogue_sync.config import LibraryConfig, NetworkConfig, load_network
 from catalogue_sync.errors import ConfigError
 from catalogue_sync.index.analysis import sort_key
-from catalogue_sync.merge.catalogue import join, merge
+from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.pipeline import harvest_libraries
 from catalogue_sync.store import Store
-from catalogue_sync.store.clusters import MergedRecord, live_page, member_rows
+from catalogue_sync.store.clusters import MergedRecord, member_rows
 from connectors import registry
 from services.sandbox.generator import SandboxNetwork
 from services.sandbox.testing import run_sandbox
 from services.search.app import create_app
 from services.search.context import SearchContext
 from services.serving import serve_on_loopback
-from tests.services.search.conftest import network_of
+from tests.services.search.conftest import join_two_lone_records, live, network_of
 
 Record = dict[str, Any]
 Params = dict[str, Any]
@@ -56,11 +56,6 @@ def search(url: str, **params: Any) -> dict[str, Any]:
     assert response.headers["content-type"] == "application/json"
     body: dict[str, Any] = response.json()
     return body
-
-
-def live(store: Store) -> list[MergedRecord]:
-    with store.transaction("reading") as connection:
-        return live_page(connection, "", 100_000)
 
 
 def displays(store: Store) -> dict[str, Record]:
@@ -424,21 +419,13 @@ def test_the_record_downloads_as_marcxml_and_iso2709(api_url: str, store: Store)
 
 def test_a_replaced_record_redirects_to_its_successor(
         api_url: str, store: Store, merged_network: NetworkConfig) -> None:
-    lone = [merged for merged in live(store) if merged.member_count == 1][:2]
-    keys = []
-    for merged in lone:
-        with store.transaction("reading") as connection:
-            row = member_rows(connection, merged.id)[0]
-        keys.append((row.library, row.local_id))
-    join(store, keys[0], keys[1], config=merged_network)
-    tombstone = next(m for m in lone if m.id not in {k.id for k in live(store)})
-    successor = next(m.id for m in lone if m.id != tombstone.id)
+    tombstone, successor = join_two_lone_records(store, merged_network)
     for suffix, params in (("", {"lang": "en"}), (".xml", {}), (".mrc", {})):
-        moved = get(api_url, f"/records/{tombstone.id}{suffix}", **params)
+        moved = get(api_url, f"/records/{tombstone}{suffix}", **params)
         assert moved.status_code == 301
         query = "?lang=en" if params else ""
         assert moved.headers["location"] == f"/api/v1/records/{successor}{suffix}{query}"
-    followed = httpx.get(f"{api_url}/records/{tombstone.id}", follow_redirects=True)
+    followed = httpx.get(f"{api_url}/records/{tombstone}", follow_redirects=True)
     assert followed.status_code == 200 and followed.json()["id"] == successor
 
 

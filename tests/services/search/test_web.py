@@ -11,21 +11,19 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from lxml import html
 
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.index import simple
 from catalogue_sync.index.query import Everything, Filters, SearchRequest
 from catalogue_sync.index.searcher import Searcher
-from catalogue_sync.merge.catalogue import join
 from catalogue_sync.store import Store
-from catalogue_sync.store.clusters import MergedRecord, member_rows
-from catalogue_sync.store.schema import merged_records
+from catalogue_sync.store.clusters import MergedRecord
 from services.sandbox.config import PASSWORD_ENV
 from services.sandbox.koha_api import API_PASSWORD
 from services.sandbox.testing import SandboxServer
 from services.search.web.translations import TEXTS
+from tests.services.search.conftest import join_two_lone_records, live
 
 LIVE = "mediatheque-fm"
 """The sandbox library whose ILS has Koha's REST API (live availability)."""
@@ -87,13 +85,6 @@ def hit_ids(doc: html.HtmlElement) -> list[str]:
 
 def total_of(doc: html.HtmlElement) -> int:
     return int(re.sub(r"\D", "", text(css(doc, "#results-heading")[0])))
-
-
-def live(store: Store) -> list[MergedRecord]:
-    with store.transaction("reading") as connection:
-        rows = connection.execute(sa.select(merged_records).where(
-            sa.not_(merged_records.c.deleted)).order_by(merged_records.c.id))
-        return [MergedRecord(**row._asdict()) for row in rows]
 
 
 def libraries_of(merged: MergedRecord) -> set[str]:
@@ -363,15 +354,7 @@ def test_a_record_page_links_the_other_editions_of_its_work(web_url: str, store:
 
 def test_a_record_merged_into_another_redirects_and_an_unknown_one_is_a_404_page(
         web_url: str, store: Store, merged_network: NetworkConfig) -> None:
-    lone = [merged for merged in live(store) if merged.member_count == 1][:2]
-    keys = []
-    for merged in lone:
-        with store.transaction("reading") as connection:
-            row = member_rows(connection, merged.id)[0]
-        keys.append((row.library, row.local_id))
-    join(store, keys[0], keys[1], config=merged_network)
-    gone = next(merged.id for merged in lone if merged.id not in {m.id for m in live(store)})
-    kept = next(merged.id for merged in lone if merged.id != gone)
+    gone, kept = join_two_lone_records(store, merged_network)
     response = httpx.get(f"{web_url}/notice/{gone}")
     assert (response.status_code, response.headers["location"]) == (301, f"/notice/{kept}")
     missing = page(f"{web_url}/notice/m000000000000", status=404)
