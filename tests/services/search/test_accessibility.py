@@ -24,14 +24,8 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from catalogue_sync.config import NetworkConfig
-from catalogue_sync.index.indexer import CatalogueIndex
-from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.store import Store
 from catalogue_sync.store.schema import merged_records
-from services.search.app import create_app
-from services.search.context import SearchContext
-from services.serving import serve_on_loopback
 
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -56,12 +50,8 @@ def store_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def web_url(merged_network: NetworkConfig, store: Store, tmp_path: Path) -> Iterator[str]:
-    index = CatalogueIndex(tmp_path / "index", writer_memory_mb=32)
-    index.update(store)
-    context = SearchContext(network=merged_network, store=store, searcher=Searcher(index))
-    with serve_on_loopback(create_app(context), health="/health", name="web") as base_url:
-        yield base_url
+def web_url(indexed_url: str) -> str:
+    return indexed_url
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +84,7 @@ def page_kinds(store: Store) -> dict[str, str]:
         "results of words": "/recherche?q=histoire&tri=annee",
         "no results": "/recherche?q=zzqxwv&bibliotheque=ludotheque",
         "record": f"/notice/{record}", "unknown record (404)": "/notice/m000000000000",
-        "bad search (400)": "/recherche?page=abc",
+        "bad search (400)": "/recherche?page=abc", "unknown address (404)": "/nulle-part",
     }
 
 
