@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
@@ -41,6 +42,7 @@ merge_app = typer.Typer(help="The union catalogue: merge member records, correct
                         no_args_is_help=True)
 export_app = typer.Typer(help="Export the union catalogue.", no_args_is_help=True)
 
+T = TypeVar("T")
 RecordArgument = Annotated[str, typer.Argument(
     metavar="LIBRARY:ID", help="A source record: library id, a colon, its local id.")]
 
@@ -64,12 +66,8 @@ def run(
 @merge_app.command("split")
 def split_record(ctx: typer.Context, record: RecordArgument) -> None:
     """Take a record out of its merged record, for this and every later merge."""
-    context: Context = ctx.obj
-    network = context.network()
-    library, local_id = parse_record(network, record)
-    with context.store(network) as store:
-        merged = split(store, library, local_id, config=network)
-        published = publish(store, network, show=False)
+    merged, published = correct(ctx, lambda store, network: split(
+        store, *parse_record(network, record), config=network))
     where = f" (merged record {merged.id})" if merged else ""
     console.print(f"{escape(record)} now stands alone{where}; every later merge keeps it so.")
     if not published:
@@ -79,12 +77,8 @@ def split_record(ctx: typer.Context, record: RecordArgument) -> None:
 @merge_app.command("join")
 def join_records(ctx: typer.Context, first: RecordArgument, second: RecordArgument) -> None:
     """Put two records in one merged record, for this and every later merge."""
-    context: Context = ctx.obj
-    network = context.network()
-    one, other = parse_record(network, first), parse_record(network, second)
-    with context.store(network) as store:
-        merged = join(store, one, other, config=network)
-        published = publish(store, network, show=False)
+    merged, published = correct(ctx, lambda store, network: join(
+        store, parse_record(network, first), parse_record(network, second), config=network))
     where = f"merged record {merged.id}" if merged else "one merged record"
     console.print(f"{escape(first)} and {escape(second)} are now in {where}; "
                   "every later merge keeps them together.")
@@ -122,11 +116,8 @@ def undo_correction(
         metavar="CORRECTION_ID", help="A correction's id, as `merge corrections` lists it.")],
 ) -> None:
     """Take a split or join back; its records are merged again at once, as the rules say."""
-    context: Context = ctx.obj
-    network = context.network()
-    with context.store(network) as store:
-        status = undo(store, correction_id, config=network)
-        published = publish(store, network, show=False)
+    status, published = correct(ctx, lambda store, network: undo(
+        store, correction_id, config=network))
     show_undone(status)
     if not published:
         raise typer.Exit(1)
@@ -165,6 +156,16 @@ def export_clusters(
             members = ", ".join(f"{m['library']}:{m['record']}" for m in row["members"])
             table.add_row(row["id"], escape(row["work"]), escape(members))
         console.print(table)
+
+
+def correct(ctx: typer.Context, change: Callable[[Store, NetworkConfig], T]) -> tuple[T, bool]:
+    """Make a correction, then publish it (index, OAI sets): its result, and whether
+    publishing went well (the correction stands either way)."""
+    context: Context = ctx.obj
+    network = context.network()
+    with context.store(network) as store:
+        done = change(store, network)
+        return done, publish(store, network, show=False)
 
 
 def parse_record(network: NetworkConfig, text: str) -> tuple[str, str]:
