@@ -201,7 +201,8 @@ class NetworkInfo(_Strict):
     (``oai:<repository_id>:<merged id>``): a domain name of the network's, set once and
     kept, since harvesters store the identifiers."""
     admin_email: str = "admin@example.org"
-    """Who answers for the OAI-PMH repository (its Identify adminEmail)."""
+    """Who answers for the union catalogue: the OAI-PMH Identify adminEmail, and where
+    patrons write from the web catalogue's accessibility statement."""
 
     @field_validator("repository_id")
     @classmethod

@@ -3,7 +3,9 @@
     /                       home: the search box
     /recherche?q=...        results, facets, sort, pages (parameters: ``params``)
     /notice/{id}            a merged record: description, copies per library, other editions
-    /search, /record/{id}   English aliases, redirected (301) to the French addresses
+    /accessibilite          the accessibility statement (RGAA), linked from every footer
+    /search, /record/{id}, /accessibility
+                            English aliases, redirected (301) to the French addresses
 
 Every problem is a page in the patron's language, with its status: 400 for a search that
 cannot run (``params.BadSearch``), 404 for an unknown record, 410 for one whose records were
@@ -86,6 +88,21 @@ async def record(merged_id: str, request: Request, context: Context) -> Response
     view = record_view(found, await catalogue.availability(context, found), page.t)
     return page.render("record.html", page.t("record_page_title", title=view.title),
                        record=view)
+
+
+@router.get("/accessibilite", response_class=HTMLResponse)
+def accessibility(request: Request, context: Context) -> HTMLResponse:
+    """The accessibility statement French public services publish (RGAA)."""
+    page = Page(request, context.network)
+    return page.render("accessibility.html", page.t("a11y_title"),
+                       contact=context.network.network.admin_email)
+
+
+@router.get("/accessibility", response_class=RedirectResponse)
+def accessibility_alias(request: Request) -> RedirectResponse:
+    query = request.url.query
+    return RedirectResponse(f"/accessibilite?{query}" if query else "/accessibilite",
+                            status_code=301)
 
 
 @router.get("/search", response_class=RedirectResponse)

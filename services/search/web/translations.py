@@ -23,6 +23,38 @@ FR: dict[str, str] = {
     "search_hint": "Titre, auteur, sujet, ISBN… Laissez vide pour tout parcourir.",
     "search_button": "Rechercher",
     "footer_network": "Catalogue commun : {network}.",
+    "footer_accessibility": "Accessibilité : non conforme (aucun audit réalisé)",
+    "a11y_title": "Déclaration d'accessibilité",
+    "a11y_commitment": "{network} s'engage à rendre son catalogue en ligne accessible, "
+                       "conformément à l'article 47 de la loi n° 2005-102 du 11 février 2005. "
+                       "Cette déclaration porte sur le catalogue commun (ces pages).",
+    "a11y_status_heading": "État de conformité",
+    "a11y_status": "Aucun audit de conformité au référentiel général d'amélioration de "
+                   "l'accessibilité (RGAA 4.1) n'a encore été réalisé : le catalogue est donc "
+                   "déclaré non conforme jusqu'à ce qu'un audit en mesure le taux de "
+                   "conformité. Il est pourtant conçu et vérifié pour l'être.",
+    "a11y_checks_heading": "Ce qui est vérifié à chaque version",
+    "a11y_check_axe": "Chaque type de page, en français et en anglais, est analysé par "
+                      "l'outil axe-core selon les critères WCAG 2.1 niveaux A et AA : aucune "
+                      "erreur n'est admise.",
+    "a11y_check_keyboard": "Tout se fait au clavier : un lien d'évitement mène au contenu et "
+                           "l'élément actif est toujours visible.",
+    "a11y_check_small_screens": "Les pages se lisent sur un écran de 320 pixels de large sans "
+                                "défilement horizontal, et avec un texte agrandi.",
+    "a11y_check_no_script": "Les pages fonctionnent sans JavaScript.",
+    "a11y_check_languages": "La langue de chaque page est déclarée, et celle des titres en "
+                            "langue étrangère aussi.",
+    "a11y_contact_heading": "Retour d'information et contact",
+    "a11y_contact": "Si vous ne parvenez pas à accéder à un contenu ou à un service, écrivez-"
+                    "nous : nous vous orienterons vers une autre façon d'y accéder, ou vous "
+                    "le fournirons sous une autre forme.",
+    "a11y_recourse_heading": "Voies de recours",
+    "a11y_recourse": "Si vous nous avez signalé un défaut d'accessibilité qui vous empêche "
+                     "d'accéder à un contenu ou à un service et que vous n'avez pas obtenu de "
+                     "réponse satisfaisante, vous pouvez saisir le Défenseur des droits :",
+    "a11y_recourse_form": "par le formulaire en ligne du Défenseur des droits",
+    "a11y_recourse_post": "par courrier gratuit, sans timbre : Défenseur des droits, Libre "
+                          "réponse 71120, 75342 Paris CEDEX 07.",
     "home_intro": "Cherchez en une seule fois dans les catalogues de toutes les "
                   "bibliothèques du réseau, et voyez où chaque document se trouve.",
     "tips_heading": "Conseils de recherche",
@@ -177,6 +209,36 @@ EN: dict[str, str] = {
     "search_hint": "Title, author, subject, ISBN… Leave empty to browse everything.",
     "search_button": "Search",
     "footer_network": "Union catalogue: {network}.",
+    "footer_accessibility": "Accessibility: not compliant (no audit carried out)",
+    "a11y_title": "Accessibility statement",
+    "a11y_commitment": "{network} is committed to making its online catalogue accessible, "
+                       "under article 47 of French law no. 2005-102 of 11 February 2005. "
+                       "This statement covers the union catalogue (these pages).",
+    "a11y_status_heading": "Compliance status",
+    "a11y_status": "No audit against the French accessibility framework (RGAA 4.1) has been "
+                   "carried out yet: the catalogue is therefore declared not compliant until "
+                   "an audit measures its compliance rate. It is nonetheless designed and "
+                   "checked to comply.",
+    "a11y_checks_heading": "What is checked in every version",
+    "a11y_check_axe": "Every kind of page, in French and in English, is analysed by axe-core "
+                      "against WCAG 2.1 levels A and AA: no error is allowed.",
+    "a11y_check_keyboard": "Everything works with the keyboard: a skip link leads to the "
+                           "content and the focused element is always visible.",
+    "a11y_check_small_screens": "Pages read on a 320-pixel-wide screen without horizontal "
+                                "scrolling, and with enlarged text.",
+    "a11y_check_no_script": "Pages work without JavaScript.",
+    "a11y_check_languages": "Each page declares its language, and so do titles in another "
+                            "language.",
+    "a11y_contact_heading": "Feedback and contact",
+    "a11y_contact": "If you cannot reach some content or service, write to us: we will point "
+                    "you to another way to reach it, or provide it in another form.",
+    "a11y_recourse_heading": "Recourse",
+    "a11y_recourse": "If you reported an accessibility problem that keeps you from some "
+                     "content or service and did not get a satisfactory answer, you can refer "
+                     "the matter to the Défenseur des droits (the French rights ombudsman):",
+    "a11y_recourse_form": "with the Défenseur des droits' online form",
+    "a11y_recourse_post": "by free post, without a stamp: Défenseur des droits, Libre "
+                          "réponse 71120, 75342 Paris CEDEX 07.",
     "home_intro": "Search the catalogues of every library of the network at once, and see "
                   "where each item is.",
     "tips_heading": "Search tips",

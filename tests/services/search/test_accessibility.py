@@ -85,6 +85,7 @@ def page_kinds(store: Store) -> dict[str, str]:
         "no results": "/recherche?q=zzqxwv&bibliotheque=ludotheque",
         "record": f"/notice/{record}", "unknown record (404)": "/notice/m000000000000",
         "bad search (400)": "/recherche?page=abc", "unknown address (404)": "/nulle-part",
+        "accessibility statement": "/accessibilite",
     }
 
 

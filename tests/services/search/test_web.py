@@ -378,6 +378,22 @@ def test_an_address_no_page_has_is_a_404_page_for_browsers_and_json_for_programs
     assert wrong_method.status_code == 405 and "detail" in wrong_method.json()
 
 
+def test_every_page_links_the_accessibility_statement_with_a_contact(web_url: str) -> None:
+    home = page(f"{web_url}/")
+    link = [a for a in css(home, "footer a") if a.get("href") == "/accessibilite"]
+    assert text(link[0]) == "Accessibilité : non conforme (aucun audit réalisé)"
+    statement = page(f"{web_url}/accessibilite")
+    assert text(css(statement, "h1")[0]) == "Déclaration d'accessibilité"
+    headings = [text(h) for h in css(statement, "h2")]
+    assert headings[:1] == ["État de conformité"] and "Voies de recours" in headings
+    assert [a.get("href") for a in css(statement, "main a") if
+            a.get("href", "").startswith("mailto:")] == ["mailto:admin@example.org"]
+    english = page(f"{web_url}/accessibilite?lang=en")
+    assert text(css(english, "h1")[0]) == "Accessibility statement"
+    moved = httpx.get(f"{web_url}/accessibility?lang=en")
+    assert (moved.status_code, moved.headers["location"]) == (301, "/accessibilite?lang=en")
+
+
 def test_english_addresses_lead_to_the_french_ones(web_url: str) -> None:
     response = httpx.get(f"{web_url}/search?q=camus&format=book")
     assert (response.status_code, response.headers["location"]) == (
