@@ -6,7 +6,10 @@
 
 Filters never change scores. Facets are counted under the query and every filter but their
 own, so a patron who picked one library still sees how many records the other libraries have
-(with ``available``, the library facet counts records on the shelf in each library). Results
+(with ``available``, the library facet counts records on the shelf in each library). Facet
+counts are kept for the index view they were counted on (``FacetPasses``): browsing a
+library counts its other facets once, and the whole catalogue's library counts once for every
+library, until the index changes. Results
 sort by relevance (newer editions slightly first among equals, see documents.recency), by
 year (newest first, records without a year last) or by title (articles ignored).
 
@@ -19,17 +22,21 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import tantivy
 
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.errors import InvalidRequest, StoreError
-from catalogue_sync.index.indexer import CatalogueIndex
+from catalogue_sync.index.indexer import CatalogueIndex, IndexState
 from catalogue_sync.index.query import (
     FACETS,
     SORTS,
@@ -48,7 +55,10 @@ MAX_FILTER_VALUES = 100
 FACET_SIZES = {"library": 500, "format": 50, "language": 50, "year": 50}
 """How many values each facet returns at most, most frequent first."""
 CHECK_EVERY = 1.0
-"""Seconds between two looks at which generation is current (a rebuild swaps them)."""
+"""Seconds between two looks at the index's state: a rebuild swaps generations, an update
+moves the watermark; either opens a new view of the index."""
+FACET_PASSES_KEPT = 512
+"""Facet passes remembered per searcher (a few hundred values each at most)."""
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
 """Counts the page and the facets of a search in parallel (shared by every searcher)."""
 _SORT_FIELDS: dict[str, tuple[str, tantivy.Order]] = {
@@ -60,9 +70,13 @@ class Searcher:
 
     def __init__(self, index: CatalogueIndex) -> None:
         self.catalogue_index = index
-        self._generation = ""
+        self._state: IndexState | None = None
         self._index: tantivy.Index | None = None
+        self._view = 0
+        """Counts the views opened: a facet pass is kept for the view it was counted on."""
         self._checked = 0.0
+        self._lock = threading.Lock()
+        self.facet_passes = FacetPasses(FACET_PASSES_KEPT)
 
     @classmethod
     def of(cls, network: NetworkConfig) -> Searcher:
@@ -70,36 +84,79 @@ class Searcher:
 
     def refresh(self) -> None:
         """See the latest commit and generation now (otherwise within a second or so)."""
-        self._checked = 0.0
-        self._current().reload()
+        with self._lock:
+            self._look(force=True)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """The hits of one page, the total and the facets (see the module doc)."""
         check(request)
-        index = self._current()
+        view, index, searcher = self._snapshot()
         translator = Translator(index.schema)
         query = translator.query(request.query)
         bonus = translator.bonus(request.query) if request.sort == "relevance" else []
         filters = filter_queries(index.schema, request.filters)
         browsing = isinstance(request.query, Everything)
         with _translated(self.catalogue_index):
-            searcher = index.searcher()
-            # tantivy lets go of the GIL: the page and each facet are counted at once.
+            # tantivy lets go of the GIL: the page and the facets are counted at once.
             page = _POOL.submit(_hits, searcher, _scored(query, bonus, list(filters.values())),
                                 request, browsing)
-            facets = (_facets(searcher, query, filters, request.filters)
+            facets = (self._facets(view, searcher, query, filters, request)
                       if request.facets else {})
             total, hits = page.result()
         return SearchResult(total, hits, facets)
 
-    def _current(self) -> tantivy.Index:
-        now = time.monotonic()
-        if self._index is None or now - self._checked > CHECK_EVERY:
-            state = self.catalogue_index.state()
-            if self._index is None or (state and state.generation != self._generation):
-                self._generation, self._index = self.catalogue_index.open()
-            self._checked = now
-        return self._index
+    def _snapshot(self) -> tuple[int, tantivy.Index, tantivy.Searcher]:
+        """The current view's number, index and searcher, taken together (a reload between
+        them would file one view's counts under another's number)."""
+        with self._lock:
+            if self._index is None or time.monotonic() - self._checked > CHECK_EVERY:
+                self._look(force=False)
+            assert self._index is not None
+            return self._view, self._index, self._index.searcher()
+
+    def _look(self, *, force: bool) -> None:
+        """Open the current generation, or reload for a new commit, as the state says."""
+        state = self.catalogue_index.state()
+        if self._index is None or (state and self._state
+                                   and state.generation != self._state.generation):
+            self._index = self.catalogue_index.open()[1]
+            # Reloaded here only, so that a view number stands for one set of segments.
+            self._index.config_reader("Manual")
+            self._view += 1
+        elif force or state != self._state:
+            self._index.reload()
+            self._view += 1
+        self._state = state
+        self._checked = time.monotonic()
+
+    def _facets(self, view: int, searcher: tantivy.Searcher, query: tantivy.Query,
+                filters: dict[str, tantivy.Query], request: SearchRequest
+                ) -> dict[str, list[FacetValue]]:
+        """Each facet under the query and the other facets' filters.
+
+        Facets counted under the same filters share one pass over the matching records (with
+        no filter, all four do); passes under different filters run at once; a pass counted
+        on this view before is not counted again.
+        """
+        chosen = request.filters
+        passes: dict[tuple[frozenset[str], bool], dict[str, str]] = {}
+        for facet in FACETS:
+            left_out, field = _facet_plan(facet, chosen)
+            kept = frozenset(name for name in filters if name not in left_out)
+            on_shelf = "available" in left_out and chosen.available
+            passes.setdefault((kept, on_shelf), {})[facet] = field
+        counting = []
+        for (kept, on_shelf), fields in passes.items():
+            key = (view, repr(request.query), _only(chosen, kept), on_shelf,
+                   tuple(sorted(fields.items())))
+            under = [filters[name] for name in sorted(kept)] + (
+                [_on_shelf_anywhere()] if on_shelf else [])
+            counting.append(_POOL.submit(self.facet_passes.get_or_count, key,
+                                         partial(_count, searcher, query, under, fields)))
+        counted: dict[str, list[FacetValue]] = {}
+        for job in counting:
+            counted.update(job.result())
+        return {facet: counted[facet] for facet in FACETS}
 
 
 def check(request: SearchRequest) -> None:
@@ -181,28 +238,6 @@ def _hit(searcher: tantivy.Searcher, key: Any, address: tantivy.DocAddress, sort
     return Hit(str(document.get_first("id")), score, record)
 
 
-def _facets(searcher: tantivy.Searcher, query: tantivy.Query, filters: dict[str, tantivy.Query],
-            chosen: Filters) -> dict[str, list[FacetValue]]:
-    """Each facet under the query and the other facets' filters.
-
-    Facets counted under the same filters share one pass over the matching records (with no
-    filter, all four do); passes under different filters run at once.
-    """
-    passes: dict[tuple[frozenset[str], bool], dict[str, str]] = {}
-    for facet in FACETS:
-        left_out, field = _facet_plan(facet, chosen)
-        kept = frozenset(name for name in filters if name not in left_out)
-        on_shelf = "available" in left_out and chosen.available
-        passes.setdefault((kept, on_shelf), {})[facet] = field
-    counting = [_POOL.submit(_count, searcher, query, [filters[name] for name in sorted(kept)]
-                             + ([_on_shelf_anywhere()] if on_shelf else []), fields)
-                for (kept, on_shelf), fields in passes.items()]
-    counted: dict[str, list[FacetValue]] = {}
-    for job in counting:
-        counted.update(job.result())
-    return {facet: counted[facet] for facet in FACETS}
-
-
 def _count(searcher: tantivy.Searcher, query: tantivy.Query, kept: list[tantivy.Query],
            fields: dict[str, str]) -> dict[str, list[FacetValue]]:
     """The facets ``fields`` names (facet: field counted) in one pass under ``kept``."""
@@ -210,6 +245,48 @@ def _count(searcher: tantivy.Searcher, query: tantivy.Query, kept: list[tantivy.
             for facet, field in fields.items()}
     answer = searcher.aggregate(_scored(query, [], kept), spec)
     return {facet: _buckets(answer.get(facet)) for facet in fields}
+
+
+_FILTER_FIELDS = {"library": ("libraries",), "format": ("formats",),
+                  "language": ("languages",), "year": ("year_from", "year_to"),
+                  "available": ("available",)}
+"""The fields of ``Filters`` each filter query is made of."""
+
+
+def _only(chosen: Filters, kept: frozenset[str]) -> Filters:
+    """The choices a facet pass under the ``kept`` filters depends on, the others blank."""
+    blank = Filters()
+    return replace(chosen, **{attribute: getattr(blank, attribute)
+                              for name, attributes in _FILTER_FIELDS.items()
+                              if name not in kept for attribute in attributes})
+
+
+Counted = dict[str, list[FacetValue]]
+
+
+class FacetPasses:
+    """Facet passes already counted, by view, query and filters; the most recent ``size``."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[Any, ...], Counted] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_count(self, key: tuple[Any, ...], count: Callable[[], Counted]) -> Counted:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        counted = count()  # outside the lock: two threads may count the same pass once each
+        with self._lock:
+            self._kept[key] = counted
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return counted
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 def _facet_plan(facet: str, chosen: Filters) -> tuple[frozenset[str], str]:

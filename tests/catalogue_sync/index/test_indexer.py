@@ -4,6 +4,7 @@ while searches go on, and recovery after a crash; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,9 +14,9 @@ import pytest
 
 from catalogue_sync.config import MergeConfig, Settings, load_network
 from catalogue_sync.errors import StoreError
-from catalogue_sync.index import indexer
+from catalogue_sync.index import indexer, searcher
 from catalogue_sync.index.indexer import CatalogueIndex
-from catalogue_sync.index.query import SearchRequest, Term
+from catalogue_sync.index.query import FacetValue, Filters, SearchRequest, Term
 from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.store import Store
@@ -163,3 +164,39 @@ def test_the_index_lives_beside_the_network_file_unless_the_environment_says(
     assert network.index_path(Settings()) == tmp_path / "etc" / "var" / "index"
     volume = tmp_path / "volume" / "index"
     assert network.index_path(Settings(index_path=volume)) == volume
+
+
+def library_counts(store: Store) -> list[FacetValue]:
+    """The library facet of the whole catalogue, counted from the store."""
+    counted = Counter(library for row in live_records(store)
+                      for library in {h["library"] for h in (row.display or {})["holdings"]})
+    return sorted((FacetValue(library, n) for library, n in counted.items()),
+                  key=lambda value: (-value.count, value.value))
+
+
+def test_facet_passes_are_counted_once_per_view_and_follow_updates(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(searcher, "CHECK_EVERY", 0.0)  # look at the index's state every time
+    with run_sandbox(SandboxNetwork(seed=5, total_records=300), page_size=100) as sandbox:
+        harvest(store, sandbox)
+        catalogue = indexed(store, tmp_path / "index")
+        first, second = (library.id for library in sandbox.network.libraries[:2])
+        whole = catalogue.search("").facets
+        assert whole["library"] == library_counts(store)
+        counted = len(catalogue.searcher.facet_passes)
+        browse = catalogue.search("", filters=Filters(libraries=(first,))).facets
+        # Two passes: the library facet without the library filter (the whole catalogue's
+        # library counts), the other facets under it.
+        assert browse["library"] == whole["library"]
+        assert len(catalogue.searcher.facet_passes) == counted + 2
+        catalogue.search("", filters=Filters(libraries=(second,)), offset=20)
+        catalogue.search("", filters=Filters(libraries=(first,)), sort="title")
+        # The second library's browse counts its other facets only; the first's again, none.
+        assert len(catalogue.searcher.facet_passes) == counted + 3
+        sandbox.network.tick(first, changed=5, deleted=40,
+                             now=datetime.now(UTC) + timedelta(minutes=5))
+        harvest(store, sandbox)
+    merge(store, MergeConfig())
+    assert catalogue.index.update(store).deleted > 0
+    after = catalogue.search("").facets  # no refresh: the new watermark opens a new view
+    assert after["library"] == library_counts(store) != whole["library"]
