@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 from typing import Annotated
 
 import typer
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from catalogue_sync.config import get_settings
 from services.cli.context import Context
@@ -35,4 +37,26 @@ def search(
     # Each worker opens its own store and index from the environment (services/search/asgi).
     os.environ["CATALOGUE_SYNC_CONFIG"] = str(context.config.resolve())
     get_settings.cache_clear()
-    uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers, log_config=None)
+    config = uvicorn.Config(FACTORY, factory=True, host=host, port=port, workers=workers,
+                            log_config=None)
+    Multiprocess(config, sockets=[tcp_listener(host, port)]).run()
+
+
+def tcp_listener(host: str, port: int) -> socket.socket:
+    """The socket the worker processes share, made as TCP explicitly.
+
+    uvicorn makes it with protocol 0; the connections accepted on it inherit that, and
+    asyncio then leaves Nagle's algorithm on for them, so that every answer on a kept-alive
+    connection waits about 40 ms for the client's delayed acknowledgement (uvicorn issue
+    3149). With IPPROTO_TCP, asyncio sets TCP_NODELAY on each connection as it should.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise typer.BadParameter(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock

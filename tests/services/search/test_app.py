@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.cli.serve import tcp_listener
 from services.serving import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -48,3 +51,27 @@ def _with_checkout_path() -> dict[str, str]:
     """The environment, with this checkout importable from another working directory."""
     return {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
+
+
+def test_the_workers_listener_gets_connections_without_nagle_s_delay() -> None:
+    """asyncio sets TCP_NODELAY on what it accepts from the workers' shared socket."""
+    listener = tcp_listener("127.0.0.1", 0)
+    port = listener.getsockname()[1]
+    nodelay: list[int] = []
+
+    class Accepted(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            sock = transport.get_extra_info("socket")
+            nodelay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def accept_one() -> None:
+        server = await asyncio.get_running_loop().create_server(Accepted, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            while not nodelay:
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(asyncio.wait_for(accept_one(), 10))
+    assert nodelay == [1]
