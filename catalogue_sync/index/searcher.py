@@ -26,7 +26,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
@@ -60,7 +60,7 @@ moves the watermark; either opens a new view of the index."""
 FACET_PASSES_KEPT = 512
 """Facet passes remembered per searcher (a few hundred values each at most)."""
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
-"""Counts the page and the facets of a search in parallel (shared by every searcher)."""
+"""Counts the facets of searches while their pages are found (shared by every searcher)."""
 _SORT_FIELDS: dict[str, tuple[str, tantivy.Order]] = {
     "year": ("year", tantivy.Order.Desc), "title": ("title_sort", tantivy.Order.Asc)}
 
@@ -97,12 +97,12 @@ class Searcher:
         filters = filter_queries(index.schema, request.filters)
         browsing = isinstance(request.query, Everything)
         with _translated(self.catalogue_index):
-            # tantivy lets go of the GIL: the page and the facets are counted at once.
-            page = _POOL.submit(_hits, searcher, _scored(query, bonus, list(filters.values())),
+            # tantivy lets go of the GIL: the facets are counted in the pool meanwhile.
+            counting = (self._count_facets(view, searcher, query, filters, request)
+                        if request.facets else [])
+            total, hits = _hits(searcher, _scored(query, bonus, list(filters.values())),
                                 request, browsing)
-            facets = (self._facets(view, searcher, query, filters, request)
-                      if request.facets else {})
-            total, hits = page.result()
+            facets = _gathered(counting) if request.facets else {}
         return SearchResult(total, hits, facets)
 
     def _snapshot(self) -> tuple[int, tantivy.Index, tantivy.Searcher]:
@@ -129,10 +129,10 @@ class Searcher:
         self._state = state
         self._checked = time.monotonic()
 
-    def _facets(self, view: int, searcher: tantivy.Searcher, query: tantivy.Query,
-                filters: dict[str, tantivy.Query], request: SearchRequest
-                ) -> dict[str, list[FacetValue]]:
-        """Each facet under the query and the other facets' filters.
+    def _count_facets(self, view: int, searcher: tantivy.Searcher, query: tantivy.Query,
+                      filters: dict[str, tantivy.Query], request: SearchRequest
+                      ) -> list[Future[Counted]]:
+        """Count each facet under the query and the other facets' filters, in the pool.
 
         Facets counted under the same filters share one pass over the matching records (with
         no filter, all four do); passes under different filters run at once; a pass counted
@@ -153,11 +153,14 @@ class Searcher:
                 [_on_shelf_anywhere()] if on_shelf else [])
             counting.append(_POOL.submit(self.facet_passes.get_or_count, key,
                                          partial(_count, searcher, query, under, fields)))
-        counted: dict[str, list[FacetValue]] = {}
-        for job in counting:
-            counted.update(job.result())
-        return {facet: counted[facet] for facet in FACETS}
+        return counting
 
+
+def _gathered(counting: list[Future[Counted]]) -> Counted:
+    counted: Counted = {}
+    for job in counting:
+        counted.update(job.result())
+    return {facet: counted[facet] for facet in FACETS}
 
 def check(request: SearchRequest) -> None:
     """Refuse what no page of results can answer, with the reason."""
