@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalogue_sync.errors import ConfigError
 from catalogue_sync.models import Flavour, LibraryKind
+from catalogue_sync.offer import GatewaySettings, ResourceConfig, VendorConfig
 
 LIBRARY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 DEFAULT_DATABASE = "sqlite:///var/catalogue-sync.db"
@@ -123,6 +124,22 @@ class AvailabilityConfig(ConnectorConfig):
     """
 
 
+class PatronsConfig(ConnectorConfig):
+    """``[libraries.ID.patrons]``: how the gateway checks this library's patrons' card and PIN.
+
+    ``type`` names a patron directory of ``connectors.registry`` (``sip2``, ``koha-rest``),
+    which validates its own options; secrets are named by ``*_env`` options.
+    """
+
+    card_prefixes: list[str] = Field(default_factory=list)
+    """Card numbers starting with one of these belong to this library: the sign-in page then
+    needs no choice of library."""
+    categories: dict[str, Literal["adult", "youth"]] = Field(default_factory=dict)
+    """The ILS's patron category codes and the network category each one is."""
+    default_category: Literal["adult", "youth"] | None = None
+    """The category of a code ``categories`` does not list; none: such patrons are refused."""
+
+
 class LibraryConfig(_Strict):
     """One member library of the network."""
 
@@ -143,6 +160,8 @@ class LibraryConfig(_Strict):
     The record page of the union catalogue links to it."""
     availability: AvailabilityConfig | None = None
     """Where the record page asks for live item status; None: the harvested status only."""
+    patrons: PatronsConfig | None = None
+    """Where the gateway checks a card and PIN; None: this library's patrons cannot sign in."""
 
     @field_validator("id")
     @classmethod
@@ -312,16 +331,33 @@ class NetworkConfig(_Strict):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     availability: AvailabilitySettings = Field(default_factory=AvailabilitySettings)
     libraries: dict[str, LibraryConfig] = Field(default_factory=dict)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    vendors: dict[str, VendorConfig] = Field(default_factory=dict)
+    resources: dict[str, ResourceConfig] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
-    def _library_ids_from_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("libraries"), dict):
-            data["libraries"] = {
-                key: {**value, "id": key} if isinstance(value, dict) else value
-                for key, value in data["libraries"].items()
-            }
+    def _ids_from_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for table in ("libraries", "vendors", "resources"):
+            if isinstance(data.get(table), dict):
+                data[table] = {key: {**value, "id": key} if isinstance(value, dict) else value
+                               for key, value in data[table].items()}
         return data
+
+    @model_validator(mode="after")
+    def _resources_name_declared_vendors_and_libraries(self) -> NetworkConfig:
+        for resource in self.resources.values():
+            if resource.vendor not in self.vendors:
+                known = ", ".join(sorted(self.vendors)) or "none declared"
+                raise ValueError(f"resources.{resource.id}.vendor: no vendor "
+                                 f"{resource.vendor!r} (vendors: {known})")
+            unknown = [lib for lib in resource.libraries if lib not in self.libraries]
+            if unknown:
+                raise ValueError(f"resources.{resource.id}.libraries names unknown libraries: "
+                                 f"{', '.join(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _priority_names_libraries(self) -> NetworkConfig:

@@ -1,9 +1,11 @@
 """Which class serves each ``type`` named in network.toml.
 
-Two kinds are registered the same way: harvest connectors (``[libraries.ID.connector]``) and
-live availability providers (``[libraries.ID.availability]``). Built-ins are listed here as
+Three kinds are registered the same way: harvest connectors (``[libraries.ID.connector]``),
+live availability providers (``[libraries.ID.availability]``) and patron directories
+(``[libraries.ID.patrons]``, for the gateway's sign-in). Built-ins are listed here as
 ``"module:Class"`` strings and imported only when used; third-party packages add theirs under
-the ``catalogue_sync.connectors`` and ``catalogue_sync.availability`` entry-point groups.
+the ``catalogue_sync.connectors``, ``catalogue_sync.availability`` and
+``catalogue_sync.patrons`` entry-point groups.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from catalogue_sync.availability.provider import AvailabilityProvider
 from catalogue_sync.config import LibraryConfig, NetworkConfig
 from catalogue_sync.connector import Connector
 from catalogue_sync.errors import ConfigError
+from catalogue_sync.patrons import PatronDirectory
 
 ENTRY_POINT_GROUP = "catalogue_sync.connectors"
 PROVIDER_ENTRY_POINT_GROUP = "catalogue_sync.availability"
+DIRECTORY_ENTRY_POINT_GROUP = "catalogue_sync.patrons"
 
 BUILTIN: dict[str, str] = {
     "oai-pmh": "connectors.oai_pmh:OaiPmhConnector",
@@ -28,6 +32,10 @@ BUILTIN: dict[str, str] = {
 }
 BUILTIN_PROVIDERS: dict[str, str] = {
     "koha-rest": "connectors.koha_rest:KohaRestProvider",
+}
+BUILTIN_DIRECTORIES: dict[str, str] = {
+    "sip2": "connectors.sip2:Sip2Directory",
+    "koha-rest": "connectors.koha_patrons:KohaPatronDirectory",
 }
 
 
@@ -39,6 +47,11 @@ def available() -> dict[str, str]:
 def available_providers() -> dict[str, str]:
     """Every availability provider name with where it comes from."""
     return _registered(BUILTIN_PROVIDERS, PROVIDER_ENTRY_POINT_GROUP)
+
+
+def available_directories() -> dict[str, str]:
+    """Every patron directory name with where it comes from."""
+    return _registered(BUILTIN_DIRECTORIES, DIRECTORY_ENTRY_POINT_GROUP)
 
 
 def _registered(builtin: dict[str, str], group: str) -> dict[str, str]:
@@ -58,6 +71,12 @@ def provider_class(name: str) -> type[AvailabilityProvider]:
     """Import the availability provider registered under ``name``."""
     cls: type[AvailabilityProvider] = _load("availability provider", name,
                                             available_providers())
+    return cls
+
+
+def directory_class(name: str) -> type[PatronDirectory]:
+    """Import the patron directory registered under ``name``."""
+    cls: type[PatronDirectory] = _load("patron directory", name, available_directories())
     return cls
 
 
@@ -86,12 +105,21 @@ def build_provider(library: LibraryConfig, client: httpx.AsyncClient) -> Availab
     return provider_class(library.availability.type)(library, client)
 
 
+def build_directory(library: LibraryConfig, client: httpx.AsyncClient) -> PatronDirectory:
+    """The patron directory of a library whose patrons can sign in, its options validated."""
+    if library.patrons is None:
+        raise ConfigError(f"libraries.{library.id}: no [patrons] table")
+    return directory_class(library.patrons.type)(library, client)
+
+
 def validate_library(library: LibraryConfig) -> None:
-    """Check a library's connector and availability provider: types and, where the class
-    can, options. Every problem is reported, one per line."""
+    """Check a library's connector, availability provider and patron directory: types and,
+    where the class can, options. Every problem is reported, one per line."""
     tables: list[tuple[Callable[[str], type], str]] = [(connector_class, library.connector.type)]
     if library.availability is not None:
         tables.append((provider_class, library.availability.type))
+    if library.patrons is not None:
+        tables.append((directory_class, library.patrons.type))
     problems = []
     for load, name in tables:
         try:
