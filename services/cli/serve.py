@@ -12,6 +12,8 @@ from uvicorn.supervisors import Multiprocess
 
 from catalogue_sync.config import get_settings
 from services.cli.context import Context
+from services.gateway.app import create_app as create_gateway
+from services.gateway.context import GatewayContext
 from services.search.app import create_app
 from services.search.asgi import FACTORY
 from services.search.context import SearchContext
@@ -40,6 +42,19 @@ def search(
     config = uvicorn.Config(FACTORY, factory=True, host=host, port=port, workers=workers,
                             log_config=None)
     Multiprocess(config, sockets=[tcp_listener(host, port)]).run()
+
+
+@serve_app.command("gateway")
+def gateway(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+) -> None:
+    """The resource gateway: patrons' sign-in and resources, CAS (/cas), vendors' API."""
+    context: Context = ctx.obj
+    network = context.network()
+    app = create_gateway(GatewayContext.open(network, get_settings()), close_context=True)
+    uvicorn.run(app, host=host, port=port, log_config=None)
 
 
 def tcp_listener(host: str, port: int) -> socket.socket:

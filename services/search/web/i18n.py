@@ -13,7 +13,8 @@ the cookie, the browser's Accept-Language, French.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from fastapi import Request
@@ -34,9 +35,11 @@ class Texts:
     """The words of one language, as templates use them (``t("key", name=value)``)."""
 
     lang: Lang
+    table: Mapping[Lang, Mapping[str, str]] = field(default=TEXTS, repr=False)
+    """The words by language: the catalogue's; the gateway has its own."""
 
     def __call__(self, key: str, **values: object) -> str:
-        text = TEXTS[self.lang][key]
+        text = self.table[self.lang][key]
         return text.format(**values) if values else text
 
     def plural(self, key: str, n: int, **values: object) -> str:

@@ -8,7 +8,9 @@ chose it, the answer remembers it in a cookie.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlencode
 
 import jinja2
@@ -19,6 +21,7 @@ from catalogue_sync.config import NetworkConfig
 from services.search.labels import LANGS, Lang
 from services.search.web import i18n
 from services.search.web.i18n import Texts
+from services.search.web.translations import TEXTS
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -40,22 +43,29 @@ _ENV = jinja2.Environment(
 
 
 class Page:
-    """One page being answered: its request, language and network; ``render`` it."""
+    """One page being answered: its request, language and network; ``render`` it.
+
+    The gateway's pages are this class with their own templates, words and headers.
+    """
+
+    environment = _ENV
+    table: ClassVar[Mapping[Lang, Mapping[str, str]]] = TEXTS
+    headers: ClassVar[dict[str, str]] = HEADERS
 
     def __init__(self, request: Request, network: NetworkConfig) -> None:
         self.request = request
         self.network = network
         self.lang, self.asked = i18n.chosen_language(request)
-        self.t = Texts(self.lang)
+        self.t = Texts(self.lang, self.table)
 
     def render(self, template: str, title: str, *, status: int = 200, q: str = "",
                **values: object) -> HTMLResponse:
         """The page; ``title`` is its own part of <title> (the site's name follows)."""
-        html = _ENV.get_template(template).render(
+        html = self.environment.get_template(template).render(
             t=self.t, lang=self.lang, title=title, q=q, root=self.root,
             static=f"{self.root}{STATIC_PATH}", network_name=self.network.network.name,
             switch=self.switch(), **values)
-        response = HTMLResponse(html, status_code=status, headers=HEADERS)
+        response = HTMLResponse(html, status_code=status, headers=self.headers)
         if self.asked:
             response.set_cookie(i18n.COOKIE, self.lang, max_age=i18n.COOKIE_MAX_AGE,
                                 path="/", samesite="lax", httponly=True)

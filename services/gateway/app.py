@@ -1,0 +1,46 @@
+"""The gateway's FastAPI app: its routers, its context, its error answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from services.gateway import web
+from services.gateway.access import check_vendor_keys
+from services.gateway.context import GatewayContext
+from services.http import install_error_handlers
+from services.search.web.pages import STATIC_DIR, STATIC_PATH
+
+
+def create_app(context: GatewayContext, *, close_context: bool = False) -> FastAPI:
+    check_vendor_keys(context)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if close_context:
+            await context.close()
+
+    app = FastAPI(title="catalogue-sync gateway", lifespan=lifespan,
+                  description="Sign-in for patrons, CAS 3.0 and an entitlement API for "
+                              "vendors.")
+    app.state.context = context
+    install_error_handlers(app, pages=_page)
+    app.include_router(web.router)
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="gateway-static")
+
+    @app.get("/health", tags=["operations"])
+    def health() -> dict[str, str]:
+        """Liveness: the service answers."""
+        return {"status": "ok"}
+
+    return app
+
+
+def _page(request: Request, status: int) -> Response:
+    context: GatewayContext = request.app.state.context
+    return web.error_page(request, context, 404 if status == 404 else 400)

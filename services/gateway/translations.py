@@ -1,0 +1,119 @@
+"""Every word of the gateway's pages, one table per language, the same keys in each."""
+
+from __future__ import annotations
+
+from services.search.labels import Lang
+
+FR: dict[str, str] = {
+    "site_title": "Ressources numériques",
+    "skip_link": "Aller au contenu",
+    "language_nav": "Langue",
+    "footer_network": "Ressources numériques du réseau : {network}.",
+    "signin_title": "Connexion",
+    "signin_intro": "Connectez-vous avec votre carte de bibliothèque pour accéder à la presse, "
+                    "aux films, à la musique, à l'autoformation et aux livres numériques du "
+                    "réseau.",
+    "library_label": "Votre bibliothèque",
+    "library_hint": "Inutile si votre numéro de carte suffit à la reconnaître.",
+    "library_from_card": "D'après mon numéro de carte",
+    "card_label": "Numéro de carte",
+    "card_hint": "Le numéro imprimé sous le code-barres de votre carte.",
+    "pin_label": "Code personnel (PIN)",
+    "pin_hint": "Le code que vous a remis votre bibliothèque. Oublié ? Demandez-le à l'accueil.",
+    "signin_button": "Se connecter",
+    "refused": "Numéro de carte ou code personnel incorrect. Vérifiez-les et réessayez.",
+    "locked": "Trop d'essais ont échoué. Par sécurité, la connexion est bloquée pendant "
+              "{minutes} minute(s). Réessayez ensuite, ou demandez votre code à votre "
+              "bibliothèque.",
+    "unavailable": "Le système de votre bibliothèque ne répond pas pour l'instant. Réessayez "
+                   "dans quelques minutes.",
+    "choose_library": "Nous n'avons pas reconnu votre bibliothèque d'après le numéro de carte : "
+                      "choisissez-la dans la liste.",
+    "form_expired": "Le formulaire a expiré. Saisissez à nouveau vos informations.",
+    "signed_out": "Vous êtes déconnecté.",
+    "signed_out_everywhere": "Vous êtes déconnecté sur tous vos appareils.",
+    "resources_title": "Mes ressources numériques",
+    "resources_intro": "Compte de {library} ({category}). Ouvrez une ressource : vous n'aurez "
+                       "pas à vous reconnecter.",
+    "no_resources": "Aucune ressource numérique n'est ouverte à votre compte pour l'instant.",
+    "open": "Ouvrir {name}",
+    "until": "Jusqu'au {date}",
+    "signout_button": "Se déconnecter",
+    "signout_everywhere_button": "Se déconnecter partout",
+    "category_adult": "adulte",
+    "category_youth": "jeunesse",
+    "kind_press": "Presse",
+    "kind_video": "Films",
+    "kind_music": "Musique",
+    "kind_training": "Autoformation",
+    "kind_e-book": "Livres numériques",
+    "kind_games": "Jeux",
+    "error_403_title": "Ressource non incluse",
+    "error_403_text": "Cette ressource n'est pas ouverte aux abonnés de votre bibliothèque ou de "
+                      "votre catégorie, ou pas à cette date.",
+    "error_404_title": "Page introuvable",
+    "error_404_text": "Aucune page ni ressource ne se trouve à cette adresse.",
+    "error_400_title": "Demande incorrecte",
+    "error_back": "Retour à mes ressources",
+    "months": "janvier février mars avril mai juin juillet août septembre octobre novembre "
+              "décembre",
+    "privacy_note": "Les éditeurs ne reçoivent ni votre nom ni votre numéro de carte : seulement "
+                    "un pseudonyme qui leur est propre, votre bibliothèque et votre catégorie.",
+}
+
+EN: dict[str, str] = {
+    "site_title": "Digital resources",
+    "skip_link": "Skip to content",
+    "language_nav": "Language",
+    "footer_network": "Digital resources of the network: {network}.",
+    "signin_title": "Sign in",
+    "signin_intro": "Sign in with your library card to reach the network's online press, "
+                    "films, music, self-training and e-books.",
+    "library_label": "Your library",
+    "library_hint": "Not needed when your card number is enough to tell.",
+    "library_from_card": "From my card number",
+    "card_label": "Card number",
+    "card_hint": "The number printed under the barcode of your card.",
+    "pin_label": "Personal code (PIN)",
+    "pin_hint": "The code your library gave you. Forgotten? Ask at the desk.",
+    "signin_button": "Sign in",
+    "refused": "Wrong card number or personal code. Check them and try again.",
+    "locked": "Too many attempts failed. For your safety, signing in is blocked for "
+              "{minutes} minute(s). Try again then, or ask your library for your code.",
+    "unavailable": "Your library's system does not answer at the moment. Try again in a few "
+                   "minutes.",
+    "choose_library": "We could not tell your library from the card number: choose it from "
+                      "the list.",
+    "form_expired": "The form expired. Please enter your details again.",
+    "signed_out": "You are signed out.",
+    "signed_out_everywhere": "You are signed out on all your devices.",
+    "resources_title": "My digital resources",
+    "resources_intro": "Account of {library} ({category}). Open a resource: you will not have "
+                       "to sign in again.",
+    "no_resources": "No digital resource is open to your account at the moment.",
+    "open": "Open {name}",
+    "until": "Until {date}",
+    "signout_button": "Sign out",
+    "signout_everywhere_button": "Sign out everywhere",
+    "category_adult": "adult",
+    "category_youth": "youth",
+    "kind_press": "Press",
+    "kind_video": "Films",
+    "kind_music": "Music",
+    "kind_training": "Self-training",
+    "kind_e-book": "E-books",
+    "kind_games": "Games",
+    "error_403_title": "Resource not included",
+    "error_403_text": "This resource is not open to the patrons of your library or category, "
+                      "or not on this date.",
+    "error_404_title": "Page not found",
+    "error_404_text": "No page or resource is at this address.",
+    "error_400_title": "Bad request",
+    "error_back": "Back to my resources",
+    "months": "January February March April May June July August September October November "
+              "December",
+    "privacy_note": "Vendors receive neither your name nor your card number: only a pseudonym "
+                    "of their own, your library and your category.",
+}
+
+TEXTS: dict[Lang, dict[str, str]] = {"fr": FR, "en": EN}
