@@ -35,7 +35,7 @@ class Texts:
     """The words of one language, as templates use them (``t("key", name=value)``)."""
 
     lang: Lang
-    table: Mapping[Lang, Mapping[str, str]] = field(default=TEXTS, repr=False)
+    table: Mapping[Lang, Mapping[str, str]] = field(default_factory=lambda: TEXTS, repr=False)
     """The words by language: the catalogue's; the gateway has its own."""
 
     def __call__(self, key: str, **values: object) -> str:
