@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Iterator
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -117,7 +118,8 @@ class ScriptedIls:
     """A directory answering from a table: (card, pin) -> category code; "down" raises."""
 
     timeout = 1.0
-    patrons = {("29000001234", "1234"): "A", ("29000005678", "0000"): "X"}
+    patrons: ClassVar[dict[tuple[str, str], str]] = {
+        ("29000001234", "1234"): "A", ("29000005678", "0000"): "X"}
 
     def __init__(self, library: LibraryConfig, client: httpx.AsyncClient | None = None) -> None:
         self.library = library
