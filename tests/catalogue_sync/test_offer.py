@@ -16,7 +16,13 @@ LIBRARIES = '''
 name = "Médiathèque François-Mitterrand"
 flavour = "marc21"
 connector = { type = "oai-pmh", url = "https://fm.example/oai" }
-patrons = { type = "sip2", host = "127.0.0.1", port = 6001, card_prefixes = ["2900"], categories = { A = "adult", J = "youth" } }
+
+[libraries.fm.patrons]
+type = "sip2"
+host = "127.0.0.1"
+port = 6001
+card_prefixes = ["2900"]
+categories = { A = "adult", J = "youth" }
 
 [libraries.bdp]
 name = "Bibliothèque départementale"
