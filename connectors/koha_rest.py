@@ -6,7 +6,8 @@ The record's local id, as harvested over OAI-PMH, is Koha's ``biblio_id`` (bibli
 Koha pages the list (``_page``, ``_per_page``, a ``Link`` header with ``rel="next"``); every
 page is read. Authentication is HTTP Basic for an API user (the ``RESTBasicAuth`` system
 preference) or OAuth2 client credentials (``RESTOAuth2ClientCredentials``); the user needs
-the ``catalogue`` permission only.
+the ``catalogue`` permission only. Signing in and the translation of failures
+(``KohaApi``) are shared with the koha-rest patron directory (``connectors.koha_patrons``).
 
 How a Koha item becomes a status (first match wins):
 
@@ -43,7 +44,7 @@ from catalogue_sync.availability.provider import ItemStatus
 from catalogue_sync.config import LibraryConfig
 from catalogue_sync.errors import SourceError, SourceProtocolError, SourceUnavailable
 from catalogue_sync.models import Item
-from connectors.base import BaseProvider, ConnectorOptions
+from connectors.base import BaseProvider, Configured, ConnectorOptions
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,8 @@ TOKEN_MARGIN = 30.0
 """Seconds before its expiry an OAuth2 token is renewed."""
 
 
-class KohaRestOptions(ConnectorOptions):
-    """``[libraries.ID.availability]`` options of the koha-rest provider."""
+class KohaApiOptions(ConnectorOptions):
+    """What every table naming a Koha REST API gives: where it is and how to sign in."""
 
     url: str
     """The REST API's base URL, e.g. https://koha.example.org/api/v1."""
@@ -64,10 +65,6 @@ class KohaRestOptions(ConnectorOptions):
     client_id: str | None = None
     client_secret_env: str | None = None
     """OAuth2 client credentials: the client id and the variable holding its secret."""
-    timeout: float = Field(default=2.0, gt=0, le=60)
-    """Seconds the ILS is given to answer."""
-    page_size: int = Field(default=100, ge=1, le=1000)
-    """Items asked for per request (Koha's ``_per_page``)."""
 
     @field_validator("url")
     @classmethod
@@ -81,7 +78,7 @@ class KohaRestOptions(ConnectorOptions):
         return value
 
     @model_validator(mode="after")
-    def _one_way_to_sign_in(self) -> KohaRestOptions:
+    def _one_way_to_sign_in(self) -> KohaApiOptions:
         if (self.user is None) != (self.password_env is None):
             raise ValueError("user and password_env go together (HTTP Basic)")
         if (self.client_id is None) != (self.client_secret_env is None):
@@ -92,6 +89,15 @@ class KohaRestOptions(ConnectorOptions):
         return self
 
 
+class KohaRestOptions(KohaApiOptions):
+    """``[libraries.ID.availability]`` options of the koha-rest provider."""
+
+    timeout: float = Field(default=2.0, gt=0, le=60)
+    """Seconds the ILS is given to answer."""
+    page_size: int = Field(default=100, ge=1, le=1000)
+    """Items asked for per request (Koha's ``_per_page``)."""
+
+
 @dataclass(slots=True)
 class _Token:
     value: str
@@ -99,95 +105,84 @@ class _Token:
 
 
 _TOKENS: dict[tuple[str, str], _Token] = {}
-"""OAuth2 tokens by (API URL, client id), shared by the providers built for each request."""
+"""OAuth2 tokens by (API URL, client id), shared by the objects built for each request."""
 
 
-class KohaRestProvider(BaseProvider[KohaRestOptions]):
-    """Reads the items of a library's records from its Koha, with their status now."""
+class KohaApi:
+    """Signed requests to one library's Koha REST API, shared by the availability provider
+    and the patron directory: HTTP Basic or an OAuth2 token (renewed once when refused), and
+    failures translated into the core's errors, never with the credentials.
 
-    Options: ClassVar[type[ConnectorOptions]] = KohaRestOptions
+    ``permission`` names what the API user needs, for the message of a refused sign-in.
+    """
 
-    def __init__(self, library: LibraryConfig, client: httpx.AsyncClient) -> None:
-        super().__init__(library, client)
-        self.timeout = self.options.timeout
-        self.base = self.options.url.rstrip("/")
-        password = self.secret(self.options.password_env)
-        self.auth = (httpx.BasicAuth(self.options.user, password)
-                     if self.options.user is not None and password is not None else None)
-        self.client_secret = self.secret(self.options.client_secret_env)
+    def __init__(self, configured: Configured[Any], options: KohaApiOptions, *,
+                 timeout: float, permission: str) -> None:
+        self.client = configured.client
+        self.library_id = configured.library.id
+        self.options = options
+        self.timeout = timeout
+        self.permission = permission
+        self.base = options.url.rstrip("/")
+        password = configured.secret(options.password_env)
+        self.auth = (httpx.BasicAuth(options.user, password)
+                     if options.user is not None and password is not None else None)
+        self.client_secret = configured.secret(options.client_secret_env)
         self.signing_in = asyncio.Lock()
-        """One token request at a time: the records asked for at once share its token."""
+        """One token request at a time: the requests made at once share its token."""
 
-    async def items(self, local_ids: Sequence[str]) -> dict[str, list[Item]]:
-        found = await asyncio.gather(*(self.record_items(local_id) for local_id in local_ids))
-        return dict(zip(local_ids, found, strict=True))
-
-    async def record_items(self, local_id: str) -> list[Item]:
-        """Every item of one record, page after page; none if Koha no longer has it."""
-        url: str | None = f"{self.base}/biblios/{quote(local_id, safe='')}/items"
-        params: dict[str, str | int] | None = {"_per_page": self.options.page_size, "_page": 1}
-        items: list[Item] = []
-        for _ in range(MAX_PAGES):
-            if url is None:
-                break
-            response = await self.get(url, params)
-            if response.status_code == 404:
-                return []
-            items += [koha_item(entry) for entry in self.json_list(response)]
-            url, params = self.next_page(response), None
-        return items
-
-    def next_page(self, response: httpx.Response) -> str | None:
-        """The next page's URL from the Link header; never one on another server (the
-        credentials go with it)."""
-        found = response.links.get("next", {}).get("url")
-        if found is None:
-            return None
-        url = response.url.join(found)
-        return str(url) if url.netloc == response.url.netloc else None
-
-    async def get(self, url: str, params: dict[str, str | int] | None) -> httpx.Response:
-        """One GET, signed in; a refused OAuth2 token is renewed once."""
-        response = await self.send(url, params, await self.headers())
+    async def request(self, method: str, url: str, *, accept: Sequence[int] = (),
+                      params: dict[str, str | int] | None = None,
+                      json: dict[str, Any] | None = None,
+                      shown_url: str | None = None) -> httpx.Response:
+        """One signed request, its failures raised; an HTTP error status in ``accept`` is
+        returned instead. ``shown_url`` stands for the URL in errors (when it holds a
+        patron's id)."""
+        response = await self.send(method, url, params, json, shown_url)
         if response.status_code == 401 and self.options.client_id is not None:
             _TOKENS.pop(self.token_key, None)
-            response = await self.send(url, params, await self.headers())
-        self.check(response)
+            response = await self.send(method, url, params, json, shown_url)
+        self.check(response, accept, shown_url)
         return response
 
-    async def send(self, url: str, params: dict[str, str | int] | None,
-                   headers: dict[str, str]) -> httpx.Response:
+    async def send(self, method: str, url: str, params: dict[str, str | int] | None,
+                   json: dict[str, Any] | None, shown_url: str | None) -> httpx.Response:
+        headers = await self.headers()
         try:
-            return await self.client.get(url, params=params, headers=headers, auth=self.auth,
-                                         timeout=self.timeout)
+            return await self.client.request(method, url, params=params, json=json,
+                                             headers=headers, auth=self.auth,
+                                             timeout=self.timeout)
         except httpx.TimeoutException as exc:
-            raise self.unavailable(f"no answer within {self.timeout:g} s", url) from exc
+            raise self.unavailable(f"no answer within {self.timeout:g} s",
+                                   shown_url or url) from exc
         except httpx.TransportError as exc:
-            raise self.unavailable(f"cannot reach the ILS ({type(exc).__name__})", url) from exc
+            raise self.unavailable(f"cannot reach the ILS ({type(exc).__name__})",
+                                   shown_url or url) from exc
 
-    def check(self, response: httpx.Response) -> None:
+    def check(self, response: httpx.Response, accept: Sequence[int] = (),
+              shown_url: str | None = None) -> None:
         """Translate an HTTP failure into the core's errors (never with the credentials)."""
-        status, url = response.status_code, str(response.url.copy_with(query=None))
+        status = response.status_code
+        url = shown_url or str(response.url.copy_with(query=None))
+        if status in accept:
+            return
         if status in (401, 403):
             who = self.options.user or self.options.client_id or "anonymous"
             raise SourceProtocolError(
                 f"Koha refused the credentials of '{who}' (HTTP {status}); check the API "
-                "user, its 'catalogue' permission and the password in the environment",
-                library=self.library.id, url=url, code=str(status))
+                f"user, its {self.permission} and the password in the environment",
+                library=self.library_id, url=url, code=str(status))
         if status == 429 or status >= 500:
             raise self.unavailable(f"HTTP {status}", url)
-        if status >= 400 and status != 404:
-            raise SourceProtocolError(f"HTTP {status}", library=self.library.id, url=url,
+        if status >= 400:
+            raise SourceProtocolError(f"HTTP {status}", library=self.library_id, url=url,
                                       code=str(status))
 
-    def json_list(self, response: httpx.Response) -> list[dict[str, Any]]:
+    def json_body(self, response: httpx.Response, shown_url: str | None = None) -> Any:
         try:
-            body = response.json()
+            return response.json()
         except ValueError as exc:
-            raise self.protocol_error("the answer is not JSON", response) from exc
-        if not isinstance(body, list) or not all(isinstance(entry, dict) for entry in body):
-            raise self.protocol_error("the answer is not a list of items", response)
-        return body
+            raise self.protocol_error("the answer is not JSON", response, shown_url) from exc
 
     # -- signing in ------------------------------------------------------------------------
 
@@ -234,11 +229,59 @@ class KohaRestProvider(BaseProvider[KohaRestOptions]):
     # -- errors ----------------------------------------------------------------------------
 
     def unavailable(self, message: str, url: str) -> SourceError:
-        return SourceUnavailable(message, library=self.library.id, url=url)
+        return SourceUnavailable(message, library=self.library_id, url=url)
 
-    def protocol_error(self, message: str, response: httpx.Response) -> SourceError:
-        return SourceProtocolError(message, library=self.library.id,
-                                   url=str(response.url.copy_with(query=None)))
+    def protocol_error(self, message: str, response: httpx.Response,
+                       shown_url: str | None = None) -> SourceError:
+        return SourceProtocolError(
+            message, library=self.library_id,
+            url=shown_url or str(response.url.copy_with(query=None)))
+
+
+class KohaRestProvider(BaseProvider[KohaRestOptions]):
+    """Reads the items of a library's records from its Koha, with their status now."""
+
+    Options: ClassVar[type[ConnectorOptions]] = KohaRestOptions
+
+    def __init__(self, library: LibraryConfig, client: httpx.AsyncClient) -> None:
+        super().__init__(library, client)
+        self.timeout = self.options.timeout
+        self.api = KohaApi(self, self.options, timeout=self.timeout,
+                           permission="'catalogue' permission")
+
+    async def items(self, local_ids: Sequence[str]) -> dict[str, list[Item]]:
+        found = await asyncio.gather(*(self.record_items(local_id) for local_id in local_ids))
+        return dict(zip(local_ids, found, strict=True))
+
+    async def record_items(self, local_id: str) -> list[Item]:
+        """Every item of one record, page after page; none if Koha no longer has it."""
+        url: str | None = f"{self.api.base}/biblios/{quote(local_id, safe='')}/items"
+        params: dict[str, str | int] | None = {"_per_page": self.options.page_size, "_page": 1}
+        items: list[Item] = []
+        for _ in range(MAX_PAGES):
+            if url is None:
+                break
+            response = await self.api.request("GET", url, params=params, accept=(404,))
+            if response.status_code == 404:
+                return []
+            items += [koha_item(entry) for entry in self.json_list(response)]
+            url, params = self.next_page(response), None
+        return items
+
+    def next_page(self, response: httpx.Response) -> str | None:
+        """The next page's URL from the Link header; never one on another server (the
+        credentials go with it)."""
+        found = response.links.get("next", {}).get("url")
+        if found is None:
+            return None
+        url = response.url.join(found)
+        return str(url) if url.netloc == response.url.netloc else None
+
+    def json_list(self, response: httpx.Response) -> list[dict[str, Any]]:
+        body = self.api.json_body(response)
+        if not isinstance(body, list) or not all(isinstance(entry, dict) for entry in body):
+            raise self.api.protocol_error("the answer is not a list of items", response)
+        return body
 
 
 def koha_item(entry: dict[str, Any]) -> Item:

@@ -3,13 +3,16 @@
 A fault targets one library (or ``"*"`` for all), lets ``after`` eligible requests through,
 then affects the next ``count`` eligible ones and disappears. Kinds and the requests they
 affect (OAI = ``/{library}/oai``, dumps = ``/{library}/dump.mrc|xml``, API = the Koha REST
-API, ``/{library}/api/v1/...``):
+API, ``/{library}/api/v1/...``, SIP2 = a patron information request (63) to the SIP2 server,
+whose institution id is the library's id):
 
 =================  =====================================================  ==================
 kind               effect                                                 affects
 =================  =====================================================  ==================
-timeout            waits ``seconds`` (30) before answering                OAI, dumps, API
-unavailable        HTTP 503 with ``Retry-After: retry_after``             OAI, dumps, API
+timeout            waits ``seconds`` (30) before answering                OAI, dumps, API,
+                                                                          SIP2
+unavailable        HTTP 503 with ``Retry-After: retry_after``; SIP2:      OAI, dumps, API,
+                   the connection closed without an answer                SIP2
 rate-limited       HTTP 429 with ``Retry-After: retry_after``             OAI, dumps, API
 server-error       HTTP 500                                               OAI, dumps, API
 truncated          the body cut in half (broken XML / ISO 2709)           OAI and dumps
@@ -20,11 +23,13 @@ invalid-chars      U+000B (or ``&#x1;`` with ``entity``) in a title       record
 huge               one record gets ``size_mb`` MB (21) of 500 notes       records
 broken-record      one record has no leader, only garbage                 records, dumps
 expire-tokens      every token issued so far becomes invalid (at once)    (not counted)
+missing-cq         the 64 answer without its CQ (valid password) field    SIP2
+bad-checksum       the 64 answer with a wrong checksum (AZ)               SIP2
 =================  =====================================================  ==================
 
 "records" means responses that carry records: ListRecords and GetRecord. ``target`` narrows
-a fault to one kind of request: ``oai``, ``dump`` or ``api`` (``any`` by default), so an ILS's
-REST API can be down while its OAI-PMH server answers.
+a fault to one kind of request: ``oai``, ``dump``, ``api`` or ``sip2`` (``any`` by default), so
+an ILS's REST API can be down while its OAI-PMH server answers.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ class FaultKind(StrEnum):
     HUGE = "huge"
     BROKEN_RECORD = "broken-record"
     EXPIRE_TOKENS = "expire-tokens"
+    MISSING_CQ = "missing-cq"
+    BAD_CHECKSUM = "bad-checksum"
 
 
 class FaultTarget(StrEnum):
@@ -60,12 +67,15 @@ class FaultTarget(StrEnum):
     OAI = "oai"
     DUMP = "dump"
     API = "api"
+    SIP2 = "sip2"
 
 
 HTTP_FAULTS = (FaultKind.TIMEOUT, FaultKind.UNAVAILABLE, FaultKind.RATE_LIMITED,
                FaultKind.SERVER_ERROR)
 TOKEN_FAULTS = (FaultKind.BAD_TOKEN, FaultKind.REPEAT_TOKEN)
 RECORD_FAULTS = (FaultKind.INVALID_CHARS, FaultKind.HUGE, FaultKind.BROKEN_RECORD)
+SIP2_FAULTS = (FaultKind.TIMEOUT, FaultKind.UNAVAILABLE, FaultKind.MISSING_CQ,
+               FaultKind.BAD_CHECKSUM)
 ANY_LIBRARY = "*"
 
 BROKEN_XML = (b'<record xmlns="http://www.loc.gov/MARC21/slim"><garbage>!!! not a MARC record'

@@ -2,6 +2,8 @@
 
     GET  /{library}/api/v1/biblios/{biblio_id}/items   the record's items, their status now
     POST /{library}/api/v1/oauth/token                 OAuth2 client credentials
+    POST /{library}/api/v1/auth/password/validation    a card and PIN checked (Koha 23.11)
+    GET  /{library}/api/v1/patrons/{patron_id}         a patron (``patrons``)
 
 As in Koha: HTTP Basic (``API_USER``, ``API_PASSWORD``) or a Bearer token from
 ``/oauth/token`` (``OAUTH_CLIENT_ID``, ``OAUTH_CLIENT_SECRET``), 401 otherwise; pages with
@@ -23,8 +25,10 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from services.sandbox.catalogue import LibraryCatalogue
 from services.sandbox.circulation import koha_items
 from services.sandbox.faults import FaultTarget
+from services.sandbox.patrons import SandboxPatron, find_patron, patron_by_id
 from services.sandbox.state import Catalogue, Sandbox, SandboxState, http_fault
 
 API_USER = "catalogue-sync"
@@ -82,6 +86,59 @@ async def oauth_token(request: Request, cat: Catalogue, state: Sandbox) -> Respo
     state.tokens.add(token)
     return JSONResponse({"access_token": token, "token_type": "Bearer",
                          "expires_in": TOKEN_LIFETIME})
+
+
+@router.post("/auth/password/validation")
+async def password_validation(request: Request, cat: Catalogue, state: Sandbox) -> Response:
+    """201 and the patron's id when the identifier (card) and password (PIN) match, else
+    400, as Koha says both (it does not tell a wrong card from a wrong password)."""
+    refused = await guard(request, cat, state)
+    if refused is not None:
+        return refused
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error(400, "Malformed JSON")
+    if not isinstance(body, dict):
+        return _error(400, "Expected an object")
+    patron = find_patron(cat.library.id, str(body.get("identifier", "")))
+    password = str(body.get("password", ""))
+    if patron is None or not secrets.compare_digest(password.encode(), patron.pin.encode()):
+        return _error(400, "Validation failed")
+    return JSONResponse({"cardnumber": patron.card, "patron_id": patron.patron_id,
+                         "userid": patron.card.lower()}, status_code=201)
+
+
+@router.get("/patrons/{patron_id}")
+async def get_patron(request: Request, cat: Catalogue, state: Sandbox, patron_id: int) -> Response:
+    """A patron as Koha's ``getPatron`` shows one (the fields a directory reads)."""
+    refused = await guard(request, cat, state)
+    if refused is not None:
+        return refused
+    patron = patron_by_id(cat.library.id, patron_id)
+    if patron is None:
+        return _error(404, "Patron not found")
+    return JSONResponse(koha_patron(cat.library.id, patron))
+
+
+def koha_patron(library_id: str, patron: SandboxPatron) -> dict[str, object]:
+    first, _, last = patron.name.partition(" ")
+    return {"patron_id": patron.patron_id, "cardnumber": patron.card, "firstname": first,
+            "surname": last, "category_id": patron.category, "library_id": library_id,
+            "expiry_date": patron.expires.isoformat(), "lost": patron.lost_card,
+            "restricted": patron.restricted}
+
+
+async def guard(request: Request, cat: LibraryCatalogue, state: SandboxState) -> Response | None:
+    """The API's HTTP faults, its absence (404) and its sign-in (401), as for items."""
+    refused = await http_fault(request, state, cat.library.id, FaultTarget.API)
+    if refused is not None:
+        return refused
+    if not cat.library.rest_api:
+        return _error(404, "Not found")
+    if not signed_in(request, state):
+        return _error(401, "Authentication failure.")
+    return None
 
 
 def signed_in(request: Request, state: SandboxState) -> bool:

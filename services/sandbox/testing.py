@@ -4,15 +4,17 @@
         sandbox.faults.inject("mediatheque-fm", "unavailable", count=2, retry_after=1)
         httpx.get(sandbox.oai_url("mediatheque-fm"), params={"verb": "Identify"})
         sandbox.requests.count("mediatheque-fm", "oai")    # 3
+        sandbox.sip2_port                                  # its SIP2 server (patrons)
 
-The server runs in a background thread (``services.serving``); the context manager waits
-until ``/_health`` answers and stops it on exit.
+The HTTP server runs in a background thread (``services.serving``), the SIP2 server in
+another (``sip2``), sharing the faults and the request counts; the context manager waits
+until both answer and stops them on exit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +22,7 @@ from services.sandbox.app import create_app
 from services.sandbox.faults import FaultInjector
 from services.sandbox.generator import SandboxNetwork
 from services.sandbox.koha_api import api_url
+from services.sandbox.sip2 import Sip2Sandbox, serve_sip2
 from services.sandbox.state import RequestCounter
 from services.serving import serve_on_loopback
 
@@ -32,6 +35,8 @@ class SandboxServer:
     network: SandboxNetwork
     faults: FaultInjector
     requests: RequestCounter
+    sip2_port: int = 0
+    """The SIP2 server's port on 127.0.0.1 (``sip2``); 0 when it was not started."""
 
     def oai_url(self, library_id: str) -> str:
         """The OAI-PMH base URL of a library."""
@@ -47,9 +52,15 @@ class SandboxServer:
 
 
 @contextmanager
-def run_sandbox(network: SandboxNetwork, *, page_size: int = 100) -> Iterator[SandboxServer]:
-    """Serve ``network`` on 127.0.0.1 (a free port) for the duration of the block."""
+def run_sandbox(network: SandboxNetwork, *, page_size: int = 100,
+                sip2: bool = True) -> Iterator[SandboxServer]:
+    """Serve ``network`` on 127.0.0.1 (free ports) for the duration of the block: HTTP, and
+    SIP2 unless ``sip2`` is false."""
     faults, requests = FaultInjector(), RequestCounter()
     app = create_app(network, page_size=page_size, faults=faults, requests=requests)
-    with serve_on_loopback(app, health="/_health", name="sandbox") as base_url:
-        yield SandboxServer(base_url, network, faults, requests)
+    with ExitStack() as stack:
+        base_url = stack.enter_context(serve_on_loopback(app, health="/_health",
+                                                         name="sandbox"))
+        port = stack.enter_context(serve_sip2(Sip2Sandbox(network, faults, requests))
+                                   ) if sip2 else 0
+        yield SandboxServer(base_url, network, faults, requests, port)
