@@ -4,13 +4,11 @@ ILS peers (tests/connectors)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import httpx
 import pytest
-import redis
 
 from catalogue_sync.config import NetworkConfig, Settings
 from catalogue_sync.gateway.pseudonyms import PseudonymKeys
@@ -59,17 +57,6 @@ def gateway_network(prefix: str, **gateway: Any) -> NetworkConfig:
 class TableIls(ScriptedIls):
     patrons: ClassVar[dict[tuple[str, str], str]] = {
         **ScriptedIls.patrons, ("29000009876", "4321"): "J", ("31000000042", "0042"): "A"}
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    prefix = f"test-gw-{uuid.uuid4().hex[:10]}"
-    yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(match=f"{prefix}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 @pytest.fixture
