@@ -80,3 +80,13 @@ def test_the_search_service_shares_the_harvester_s_index_and_listens_on_all_addr
     assert mounted[path] in compose()["volumes"]
     assert search["volumes"] == harvester["volumes"]
     assert search["environment"]["CATALOGUE_SYNC_REDIS_URL"].startswith("redis://redis:")
+
+
+def test_the_gateway_service_needs_its_pseudonym_keys_and_shares_redis() -> None:
+    services = compose()["services"]
+    gateway = services["gateway"]
+    assert named_commands(gateway) == ["serve"] and gateway["command"][1] == "gateway"
+    environment = gateway["environment"]
+    assert ":?" in environment["CATALOGUE_SYNC_PSEUDONYM_KEYS"], "no default key, ever"
+    assert environment["CATALOGUE_SYNC_REDIS_URL"].startswith("redis://redis:")
+    assert "redis" in gateway["depends_on"]
