@@ -13,34 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from catalogue_sync.store import Store
 from catalogue_sync.store.schema import merged_records
-
-ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-RUN_AXE = """
-const done = arguments[arguments.length - 1];
-axe.run(document, {runOnly: {type: "tag", values: arguments[0]}})
-   .then(result => done({violations: result.violations.map(v => ({
-       id: v.id, impact: v.impact, help: v.help,
-       nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary)}))}))
-   .catch(error => done({error: String(error)}));
-"""
-HEADINGS = "return [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])"
+from tests.browser import HEADINGS, axe_violations, chromium
 
 
 @pytest.fixture
@@ -56,21 +38,8 @@ def web_url(indexed_url: str) -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER, AXE) if not path.exists()]
-    if missing:
-        pytest.fail(f"missing {', '.join(missing)}: `make test` installs Chromium "
-                    "(scripts/ensure-browser.sh) and axe-core (npm ci)", pytrace=False)
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=fr-FR"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_script_timeout(60)
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def page_kinds(store: Store) -> dict[str, str]:
@@ -87,14 +56,6 @@ def page_kinds(store: Store) -> dict[str, str]:
         "bad search (400)": "/recherche?page=abc", "unknown address (404)": "/nulle-part",
         "accessibility statement": "/accessibilite",
     }
-
-
-def axe_violations(driver: WebDriver) -> list[dict[str, Any]]:
-    driver.execute_script(AXE.read_text(encoding="utf-8"))
-    answer: dict[str, Any] = driver.execute_async_script(RUN_AXE, WCAG_21_AA)
-    assert "error" not in answer, answer
-    violations: list[dict[str, Any]] = answer["violations"]
-    return violations
 
 
 def test_every_kind_of_page_has_no_wcag_21_aa_violation_in_either_language(
