@@ -9,6 +9,8 @@ BIN=.venv/bin
 DEMO=var/demo
 PORT=${SANDBOX_PORT:-8100}
 SEARCH_PORT=${SEARCH_PORT:-8000}
+GATEWAY_PORT=${GATEWAY_PORT:-8001}
+VENDORS_PORT=${VENDORS_PORT:-8102}
 RECORDS=${SANDBOX_RECORDS:-2000}
 BASE=http://127.0.0.1:$PORT
 export CATALOGUE_SYNC_CONFIG=$DEMO/network.toml
@@ -36,6 +38,19 @@ if [ ! -f "$CATALOGUE_SYNC_CONFIG" ]; then
     $BIN/python -m services.sandbox --write-config "$CATALOGUE_SYNC_CONFIG" \
         --host 127.0.0.1 --port "$PORT" --records "$RECORDS"
 fi
+if ! grep -q '^\[gateway\]' "$CATALOGUE_SYNC_CONFIG"; then
+    echo "== Declaring the sandbox vendors and the gateway in $CATALOGUE_SYNC_CONFIG"
+    grep -q '^\[cache\]' "$CATALOGUE_SYNC_CONFIG" || printf '\n[cache]\nredis_url = "redis://127.0.0.1:6379/0"\nkey_prefix = "demo"\n' >>"$CATALOGUE_SYNC_CONFIG"
+    $BIN/python -c "from services.sandbox.vendors import offer_toml; print(offer_toml('http://127.0.0.1:$VENDORS_PORT', 'http://127.0.0.1:$GATEWAY_PORT'))" >>"$CATALOGUE_SYNC_CONFIG"
+fi
+# The gateway's pseudonym keys and the sandbox vendor's signing key: made once, kept out of
+# network.toml (a real network keeps them in .env, docs/gateway.md).
+if [ ! -f "$DEMO/gateway.env" ]; then
+    $BIN/python -c "import secrets; print(f'export CATALOGUE_SYNC_PSEUDONYM_KEYS=v1:{secrets.token_hex(32)}'); print(f'export SANDBOX_VENDOR_KEY={secrets.token_hex(32)}')" >"$DEMO/gateway.env"
+    chmod 600 "$DEMO/gateway.env"
+fi
+# shellcheck disable=SC1091
+source "$DEMO/gateway.env"
 
 first=$($BIN/python -c "import tomllib; print(next(iter(tomllib.load(open('$CATALOGUE_SYNC_CONFIG', 'rb'))['libraries'])))")
 echo "== catalogue-sync library check $first"
@@ -58,12 +73,35 @@ if ! up "$CATALOGUE/health"; then
     for _ in $(seq 60); do up "$CATALOGUE/health" && break; sleep 0.5; done
     up "$CATALOGUE/health" || { echo "the search service did not start; see $DEMO/search.log" >&2; exit 1; }
 fi
+
+# The gateway and the two sandbox vendors (a CAS press site, a signed-link training site).
+VENDORS=http://127.0.0.1:$VENDORS_PORT
+GATEWAY=http://127.0.0.1:$GATEWAY_PORT
+if ! up "$VENDORS/_health"; then
+    nohup $BIN/python -m services.sandbox.vendors --port "$VENDORS_PORT" --gateway "$GATEWAY" \
+        >"$DEMO/vendors.log" 2>&1 &
+    echo $! >"$DEMO/vendors.pid"
+fi
+if ! up "$GATEWAY/health"; then
+    echo "== catalogue-sync serve gateway --port $GATEWAY_PORT (log in $DEMO/gateway.log)"
+    nohup $BIN/catalogue-sync serve gateway --port "$GATEWAY_PORT" >"$DEMO/gateway.log" 2>&1 &
+    echo $! >"$DEMO/gateway.pid"
+fi
+for _ in $(seq 60); do up "$GATEWAY/health" && up "$VENDORS/_health" && break; sleep 0.5; done
+up "$GATEWAY/health" || { echo "the gateway did not start; see $DEMO/gateway.log" >&2; exit 1; }
+up "$VENDORS/_health" || { echo "the sandbox vendors did not start; see $DEMO/vendors.log" >&2; exit 1; }
+
 echo
 echo "The web catalogue is open: $CATALOGUE/"
 echo "  search API    $CATALOGUE/api/v1/search?q=bretagne   (OpenAPI: $CATALOGUE/docs)"
 echo "  SRU           $CATALOGUE/sru?operation=explain"
 echo "  OAI-PMH       $CATALOGUE/oai?verb=Identify"
-echo "The sandbox (pid $(cat "$DEMO/sandbox.pid" 2>/dev/null || echo '?')) and the catalogue (pid $(cat "$DEMO/search.pid" 2>/dev/null || echo '?')) keep running; try:"
+echo "The digital resources gateway is open: $GATEWAY/"
+echo "  sign in with card FM000001 and PIN 1234 (an adult of the Médiathèque François-Mitterrand),"
+echo "  or FM000002 / 2468 (youth: no self-training); every library's patrons:"
+echo "  $BIN/python -m services.sandbox --patrons"
+echo "  then open Presse en ligne (CAS) or Autoformation (signed link) from Mes ressources numériques"
+echo "The sandbox, the catalogue, the gateway and the vendors keep running; try:"
 echo "  CATALOGUE_SYNC_CONFIG=$CATALOGUE_SYNC_CONFIG $BIN/catalogue-sync quarantine list"
 echo "  CATALOGUE_SYNC_CONFIG=$CATALOGUE_SYNC_CONFIG $BIN/catalogue-sync search 'gard*' --format video-game"
-echo "Stop them with: kill \$(cat $DEMO/sandbox.pid $DEMO/search.pid)"
+echo "Stop them with: kill \$(cat $DEMO/*.pid)"
