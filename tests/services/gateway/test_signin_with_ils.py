@@ -1,0 +1,87 @@
+"""Signing in through the gateway against real ILS peers: the sandbox's SIP2 server and its
+Koha REST endpoints, on loopback, as `make demo` does. The card never reaches a log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from catalogue_sync.config import LibraryConfig, NetworkConfig, Settings
+from services.gateway.app import create_app
+from services.gateway.context import GatewayContext
+from services.sandbox.config import PASSWORD_ENV, library_table
+from services.sandbox.generator import SandboxNetwork
+from services.sandbox.koha_api import API_PASSWORD
+from services.sandbox.testing import SandboxServer, run_sandbox
+from services.serving import serve_on_loopback
+from tests.conftest import REDIS_URL
+from tests.services.gateway.conftest import KEYS, Browsers
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    with run_sandbox(SandboxNetwork(seed=3, total_records=50)) as server:
+        yield server
+
+
+@pytest.fixture
+def gateway_url(sandbox: SandboxServer, redis_prefix: str,
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv(PASSWORD_ENV, API_PASSWORD)
+    libraries = {}
+    for lib in sandbox.network.libraries:
+        data = library_table(sandbox.base_url, lib, sip2_port=sandbox.sip2_port).unwrap()
+        data["patrons"]["timeout"] = 1.0
+        libraries[lib.id] = LibraryConfig(id=lib.id, **data)
+    network = NetworkConfig(libraries=libraries).model_copy(update={
+        "cache": NetworkConfig.model_validate(
+            {"cache": {"redis_url": REDIS_URL, "key_prefix": redis_prefix}}).cache,
+        "gateway": NetworkConfig.model_validate({"gateway": {"cookie_secure": False}}).gateway})
+    context = GatewayContext.open(network, Settings(redis_url=None), keys=KEYS)
+    with serve_on_loopback(create_app(context), health="/health", name="gateway") as url:
+        yield url
+    sandbox.faults.clear()
+    context.redis.close()
+
+
+def sign_in(browsers: Browsers, card: str, pin: str) -> httpx.Response:
+    browser = browsers.new()
+    browser.get("/connexion")
+    return browser.post("/connexion", data={"csrf": browser.cookies["signin-csrf"],
+                                            "carte": card, "code": pin})
+
+
+@pytest.fixture
+def browsers(gateway_url: str) -> Iterator[Browsers]:
+    opened = Browsers(gateway_url)
+    yield opened
+    for browser in opened.opened:
+        browser.close()
+
+
+def test_patrons_sign_in_over_sip2_and_koha_rest_and_refusals_look_alike(
+        browsers: Browsers, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    assert sign_in(browsers, "FM000001", "1234").status_code == 303  # SIP2, adult
+    assert sign_in(browsers, "MD000001", "1234").status_code == 303  # Koha REST
+    expired, wrong_pin = sign_in(browsers, "FM000003", "1111"), sign_in(browsers, "FM000002",
+                                                                         "9999")
+    unknown, unmapped = sign_in(browsers, "FM999999", "1234"), sign_in(browsers, "FM000006",
+                                                                       "1357")
+    assert {r.status_code for r in (expired, wrong_pin, unknown, unmapped)} == {401}
+    assert len({r.text.replace(r.cookies.get("signin-csrf") or "", "")
+                for r in (expired, wrong_pin, unknown, unmapped)}) == 1
+    logged = caplog.text
+    assert all(card not in logged for card in ("FM000001", "MD000001", "FM999999", "1234"))
+
+
+def test_an_ils_answer_without_cq_is_a_refusal_and_a_silent_ils_is_unavailable(
+        browsers: Browsers, sandbox: SandboxServer) -> None:
+    sandbox.faults.inject("mediatheque-fm", "missing-cq", target="sip2")
+    assert sign_in(browsers, "FM000001", "1234").status_code == 401
+    sandbox.faults.clear()
+    sandbox.faults.inject("mediatheque-fm", "timeout", target="sip2", seconds=5)
+    silent = sign_in(browsers, "FM000001", "1234")
+    assert silent.status_code == 503 and "ne répond pas" in silent.text
