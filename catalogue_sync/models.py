@@ -28,6 +28,7 @@ class RawFormat(StrEnum):
 
     MARCXML = "marcxml"
     ISO2709 = "iso2709"
+    KBART = "kbart"  # a line of a vendor's title list (catalogue_sync.kbart), in quarantine
 
 
 class Format(StrEnum):
@@ -44,6 +45,12 @@ class Format(StrEnum):
     MAP = "map"
     BOARD_GAME = "board-game"
     VIDEO_GAME = "video-game"
+    # Titles of the network's digital offer (catalogue_sync.online): a format of their own,
+    # so that they never merge with a print or disc edition, only link to it as one work.
+    ONLINE_PERIODICAL = "online-periodical"
+    ONLINE_VIDEO = "online-video"
+    ONLINE_MUSIC = "online-music"
+    ONLINE_RESOURCE = "online-resource"
     OTHER = "other"
 
 

@@ -58,6 +58,13 @@ def release_fixed(connection: sa.Connection, library: str, local_ids: Sequence[s
         )
 
 
+def clear(connection: sa.Connection, library: str) -> int:
+    """Forget every quarantined record of a source whose list is read whole each time (a
+    KBART list): its new problems replace them."""
+    result = connection.execute(sa.delete(quarantine).where(quarantine.c.library == library))
+    return int(result.rowcount)
+
+
 def _has_problems(connection: sa.Connection, library: str) -> bool:
     query = sa.select(quarantine.c.id).where(quarantine.c.library == library).limit(1)
     return connection.execute(query).first() is not None

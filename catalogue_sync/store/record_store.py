@@ -221,6 +221,11 @@ class Store:
         with self._transaction("reading the quarantine") as connection:
             return _quarantine.list_problems(connection, library, limit)
 
+    def clear_quarantine(self, library: str) -> int:
+        """Forget a source's quarantined records (a list read whole replaces them)."""
+        with self._transaction(f"[{library}] clearing the quarantine", writes=True) as connection:
+            return _quarantine.clear(connection, library)
+
     def quarantine_get(self, quarantine_id: int) -> QuarantinedRecord | None:
         """One quarantined record, with its raw bytes."""
         with self._transaction("reading the quarantine") as connection:

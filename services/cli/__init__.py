@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from catalogue_sync.config import get_settings
 from catalogue_sync.errors import CatalogueError, ConfigError
-from services.cli import harvest, library, merge, records, search, serve
+from services.cli import harvest, library, merge, records, resources, search, serve, vendor
 from services.cli.context import Context
 from services.cli.output import errors, setup_logging
 
@@ -31,6 +31,8 @@ app.add_typer(records.quarantine_app, name="quarantine")
 app.add_typer(merge.merge_app, name="merge")
 app.add_typer(merge.export_app, name="export")
 app.add_typer(serve.serve_app, name="serve")
+app.add_typer(vendor.vendor_app, name="vendor")
+app.add_typer(resources.resources_app, name="resources")
 app.command()(records.status)
 app.command("harvest")(harvest.harvest)
 app.command("index")(search.index)

@@ -24,7 +24,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.sandbox import koha_api, oaixml
+from services.sandbox import kbart, koha_api, oaixml
 from services.sandbox.catalogue import LibraryCatalogue
 from services.sandbox.faults import (
     ANY_LIBRARY,
@@ -89,6 +89,7 @@ def create_app(
                                      faults or FaultInjector(), requests or RequestCounter())
     app.include_router(router)
     app.include_router(koha_api.router)
+    app.include_router(kbart.router)
     return app
 
 

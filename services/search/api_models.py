@@ -31,7 +31,9 @@ class SearchParams(BaseModel):
                                "of these libraries (ids from network.toml; repeatable).")
     format: list[str] = Field(default_factory=list, description="Only these formats: book, "
                               "large-print, e-book, audiobook, dvd-bluray, music-cd, score, "
-                              "periodical, map, board-game, video-game, other (repeatable).")
+                              "periodical, map, board-game, video-game, online-periodical, "
+                              "online-video, online-music, online-resource, other "
+                              "(repeatable).")
     language: list[str] = Field(default_factory=list, description="Only these languages, "
                                 "ISO 639-2 codes as catalogued: fre, eng... (repeatable).")
     year_from: int | None = Field(None, ge=0, le=YEAR_BOUND,
@@ -46,14 +48,29 @@ class SearchParams(BaseModel):
                                              "otherwise Accept-Language, then French.")
 
 
-class LibraryHolding(BaseModel):
-    """One library holding a record found, and its copies."""
+class OnlineAccess(BaseModel):
+    """A resource of the network's digital offer that opens an online record."""
 
-    id: str = Field(description="The library's id in network.toml.")
-    name: str = Field(description="The library's name in network.toml.")
+    resource: str = Field(description="The resource's id in network.toml.")
+    name: str = Field(description="The resource's name in network.toml.")
+    url: str = Field(description="The resource's address at the network's gateway, which "
+                     "signs the patron in and checks that they are entitled to it.")
+
+
+class LibraryHolding(BaseModel):
+    """One library holding a record found, and its copies; or a vendor's package offering
+    it online."""
+
+    id: str = Field(description="The library's id in network.toml; for a vendor's package, "
+                    "VENDOR.PACKAGE.")
+    name: str = Field(description="The library's name in network.toml; for a vendor's "
+                      "package, the names of the resources that open it.")
     items: int = Field(description="Copies the library holds (0 for a record without "
                        "copies, such as an e-book).")
     available: int = Field(description="Of these, copies on the shelf as last harvested.")
+    online: list[OnlineAccess] = Field(default_factory=list, description="For a vendor's "
+                                       "package: the resources that open the record online "
+                                       "(empty for a library).")
 
 
 class SearchHit(BaseModel):
@@ -115,6 +132,9 @@ class LibraryRecord(BaseModel):
     opac_url: str | None = Field(description="The record in the library's own catalogue "
                                  "(None when network.toml gives no opac_url).")
     items: list[Item]
+    online: list[OnlineAccess] = Field(default_factory=list, description="For a vendor's "
+                                       "package: the resources that open the record online, "
+                                       "and where (empty for a library).")
 
 
 class MemberOf(BaseModel):

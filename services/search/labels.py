@@ -7,7 +7,8 @@ front ends (web pages, JSON API) show them through this one module:
     format_label("dvd-bluray", "fr")      -> "DVD, Blu-ray"
     language_label("eng", "en")           -> "English"
     identifier_label("ean", "fr")         -> "EAN"
-    library_name(network, "niort")        -> the name given in network.toml
+    library_name(network, "niort")        -> the name given in network.toml (for a vendor
+                                             package: the resources opening it)
     language_tag("eng")                   -> "en" (for an HTML ``lang`` attribute)
 
 An unknown code is shown as it is, never refused: a library may catalogue a language or a
@@ -20,6 +21,7 @@ import re
 from typing import Literal
 
 from catalogue_sync.config import NetworkConfig
+from catalogue_sync.online.sources import online_sources
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
@@ -31,13 +33,19 @@ FORMATS: dict[Lang, dict[str, str]] = {
         "book": "Livre", "large-print": "Livre en gros caractères", "e-book": "Livre numérique",
         "audiobook": "Livre audio", "dvd-bluray": "DVD, Blu-ray", "music-cd": "CD musical",
         "score": "Partition", "periodical": "Revue, journal", "map": "Carte",
-        "board-game": "Jeu de société", "video-game": "Jeu vidéo", "other": "Autre document",
+        "board-game": "Jeu de société", "video-game": "Jeu vidéo",
+        "online-periodical": "Presse en ligne", "online-video": "Vidéo en ligne",
+        "online-music": "Musique en ligne", "online-resource": "Ressource en ligne",
+        "other": "Autre document",
     },
     "en": {
         "book": "Book", "large-print": "Large print book", "e-book": "E-book",
         "audiobook": "Audiobook", "dvd-bluray": "DVD, Blu-ray", "music-cd": "Music CD",
         "score": "Score", "periodical": "Periodical", "map": "Map",
-        "board-game": "Board game", "video-game": "Video game", "other": "Other document",
+        "board-game": "Board game", "video-game": "Video game",
+        "online-periodical": "Online periodical", "online-video": "Online video",
+        "online-music": "Online music", "online-resource": "Online resource",
+        "other": "Other document",
     },
 }
 
@@ -112,9 +120,15 @@ def identifier_label(scheme: str, lang: Lang = "fr") -> str:
 
 
 def library_name(network: NetworkConfig, library_id: str) -> str:
-    """The library's name from network.toml; its id when the file no longer lists it."""
+    """The library's name from network.toml; for a vendor package (an online source), the
+    names of the resources that open it; the id when the file no longer lists it."""
     library = network.libraries.get(library_id)
-    return library.name if library is not None else library_id
+    if library is not None:
+        return library.name
+    source = online_sources(network).get(library_id)
+    if source is not None:
+        return ", ".join(resource.name for resource in source.resources)
+    return library_id
 
 
 def preferred_language(accept_language: str) -> Lang:

@@ -33,6 +33,7 @@ from services.search.api_models import (
     RecordAnswer,
     RecordLinks,
 )
+from services.search.online import Accesses, accesses
 from services.search.searching import full_title, quoted
 
 MAX_EDITIONS = 50
@@ -79,7 +80,7 @@ def record_page(store: Store, network: NetworkConfig, merged_id: str, lang: labe
         id=merged.id, work=merged.work, updated_at=merged.updated_at,
         **_description(display, lang),
         members=[_member(row, network) for row in _display_source_first(members)],
-        holdings=[_holding(holding, network) for holding in display.get("holdings") or []],
+        holdings=_holdings(display, network),
         editions=[_edition(row_id, shown, lang) for row_id, shown in editions],
         links=RecordLinks(marcxml=f"/api/v1/records/{merged.id}.xml",
                           iso2709=f"/api/v1/records/{merged.id}.mrc"))
@@ -131,11 +132,18 @@ def _member(row: ClusterMember, network: NetworkConfig) -> Member:
                   opac_url=_opac(network, row.library, row.local_id))
 
 
-def _holding(holding: Mapping[str, Any], network: NetworkConfig) -> LibraryRecord:
+def _holdings(display: Mapping[str, Any], network: NetworkConfig) -> list[LibraryRecord]:
+    online = accesses(network)
+    return [_holding(holding, network, online) for holding in display.get("holdings") or []]
+
+
+def _holding(holding: Mapping[str, Any], network: NetworkConfig, online: Accesses
+             ) -> LibraryRecord:
     library, record = str(holding.get("library")), str(holding.get("record"))
     return LibraryRecord(library=library, library_name=labels.library_name(network, library),
                          record=record, opac_url=_opac(network, library, record),
-                         items=[_item(item) for item in holding.get("items") or []])
+                         items=[_item(item) for item in holding.get("items") or []],
+                         online=online.get(library, []))
 
 
 def _item(item: Mapping[str, Any]) -> Item:

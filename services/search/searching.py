@@ -40,6 +40,7 @@ from services.search.api_models import (
     SearchParams,
 )
 from services.search.context import SearchContext
+from services.search.online import Accesses, accesses, holder_names
 
 FORMATS = tuple(value.value for value in Format)
 CacheOutcome = Literal["hit", "miss", "off"]
@@ -77,7 +78,7 @@ def search(context: SearchContext, params: SearchParams, lang: labels.Lang) -> S
 
 def search_request(params: SearchParams, network: NetworkConfig) -> SearchRequest:
     """The index's request for the API's parameters; InvalidRequest names what is wrong."""
-    libraries = _chosen("library", params.library, network.libraries)
+    libraries = _chosen("library", params.library, holder_names(network))
     formats = _chosen("format", params.format, FORMATS)
     languages = _languages(params.language)
     if (params.year_from is not None and params.year_to is not None
@@ -115,23 +116,25 @@ def index_version(searcher: Searcher) -> str:
 def answer(result: SearchResult, params: SearchParams, network: NetworkConfig,
            lang: labels.Lang) -> SearchAnswer:
     """The JSON answer of a search result, labelled in ``lang``."""
-    names = {library_id: library.name for library_id, library in network.libraries.items()}
+    names, online = holder_names(network), accesses(network)
     facets = {facet: [FacetValue(value=value.value, count=value.count,
                                  label=_label(facet, value.value, names, lang))
                       for value in result.facets.get(facet, [])]
               for facet in FACETS}
     return SearchAnswer(total=result.total, page=params.page, page_size=params.page_size,
-                        hits=[hit(found.id, found.record, names) for found in result.hits],
+                        hits=[hit(found.id, found.record, names, online)
+                              for found in result.hits],
                         facets=Facets(**facets))
 
 
-def hit(merged_id: str, record: Mapping[str, Any], names: Mapping[str, str]) -> SearchHit:
+def hit(merged_id: str, record: Mapping[str, Any], names: Mapping[str, str],
+        online: Accesses) -> SearchHit:
     """One hit of the answer, from the display record the index keeps."""
     return SearchHit(id=merged_id, title=full_title(record),
                      authors=list(record.get("authors") or []), year=record.get("year"),
                      format=str(record.get("format") or "other"),
                      isbns=list(record.get("isbns") or []),
-                     libraries=holding_libraries(record, names))
+                     libraries=holding_libraries(record, names, online))
 
 
 def full_title(record: Mapping[str, Any]) -> str | None:
@@ -142,9 +145,10 @@ def full_title(record: Mapping[str, Any]) -> str | None:
     return title or subtitle or None
 
 
-def holding_libraries(record: Mapping[str, Any], names: Mapping[str, str]
+def holding_libraries(record: Mapping[str, Any], names: Mapping[str, str], online: Accesses
                       ) -> list[LibraryHolding]:
-    """Each library holding the record once, in the record's order, with its copies."""
+    """Each library holding the record once, in the record's order, with its copies; a
+    vendor's package with the resources that open it online."""
     copies: dict[str, list[int]] = {}
     for holding in record.get("holdings") or []:
         items = holding.get("items") or []
@@ -152,7 +156,7 @@ def holding_libraries(record: Mapping[str, Any], names: Mapping[str, str]
         counts[0] += len(items)
         counts[1] += sum(item.get("status") in ON_SHELF for item in items)
     return [LibraryHolding(id=library, name=names.get(library, library), items=held,
-                           available=on_shelf)
+                           available=on_shelf, online=online.get(library, []))
             for library, (held, on_shelf) in copies.items()]
 
 
@@ -173,7 +177,10 @@ def _searcher_of(context: SearchContext) -> Searcher:
 
 
 def _names(network: NetworkConfig) -> str:
-    return "|".join(f"{key}={library.name}" for key, library in network.libraries.items())
+    """What of network.toml an answer shows: holders' names, and the resources' addresses."""
+    online = [f"{key}={access.url}" for key, found in accesses(network).items()
+              for access in found]
+    return "|".join([f"{key}={name}" for key, name in holder_names(network).items()] + online)
 
 
 def _chosen(name: str, values: Iterable[str], known: Iterable[str]) -> tuple[str, ...]:

@@ -37,13 +37,24 @@ class ItemRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AccessLink:
+    """A resource that opens an online record, and its address at the gateway."""
+
+    resource: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class LibraryHoldings:
     library: str
     name: str
     items: list[ItemRow]
     opac_url: str | None
     source: str
-    """Where the statuses come from: the library's ILS now, or the harvest (and its date)."""
+    """Where the statuses come from: the library's ILS now, or the harvest (and its date);
+    for an online record, how access works."""
+    access: list[AccessLink] = field(default_factory=list)
+    """An online record's resources (a vendor's package holds no copies)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +94,10 @@ def record_view(found: RecordAnswer, live: RecordAvailability | None, t: Texts) 
 
 def library_holdings(holding: LibraryRecord, status: HoldingStatus | None, t: Texts
                      ) -> LibraryHoldings:
-    """One library's copies: as its ILS says now, or as harvested, and which it is."""
+    """One library's copies: as its ILS says now, or as harvested, and which it is; or a
+    vendor's package, with the resources that open the record online."""
+    if holding.online:
+        return online_holdings(holding, t)
     if status is None:
         items = [item_row(item, t) for item in holding.items]
         return LibraryHoldings(holding.library, holding.library_name, items,
@@ -91,6 +105,13 @@ def library_holdings(holding: LibraryRecord, status: HoldingStatus | None, t: Te
     return LibraryHoldings(holding.library, holding.library_name,
                            [item_row(item, t) for item in status.items],
                            holding.opac_url, source_note(status, t))
+
+
+def online_holdings(holding: LibraryRecord, t: Texts) -> LibraryHoldings:
+    """A vendor's package: "Online — <resources>", and a link to each resource."""
+    return LibraryHoldings(holding.library, t("online_holder", name=holding.library_name), [],
+                           None, t("online_note"),
+                           [AccessLink(access.name, access.url) for access in holding.online])
 
 
 def source_note(status: HoldingStatus, t: Texts) -> str:

@@ -14,7 +14,9 @@ from typing import Any
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.index.documents import ON_SHELF
 from catalogue_sync.index.query import FACETS, FacetValue, Hit, SearchResult
+from catalogue_sync.online.sources import is_online
 from services.search import labels
+from services.search.online import accesses
 from services.search.web.i18n import Texts
 from services.search.web.params import MAX_PAGE, PAGE_SIZE, SORT_PARAMS, SearchForm
 
@@ -31,8 +33,12 @@ class Holding:
 
     library: str
     state: str
-    """available, on-loan, other or unknown: the CSS class (never the only cue)."""
+    """available, on-loan, other, unknown or online: the CSS class (never the only cue)."""
     text: str
+    url: str | None = None
+    """online: the gateway's address of the resource, which ``text`` links to."""
+    resource: str | None = None
+    """online: the resource's name, said to screen readers after the link's text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +130,22 @@ def hit_view(hit: Hit, network: NetworkConfig, t: Texts) -> HitView:
         authors=[str(name) for name in record.get("authors") or []],
         year=year if isinstance(year, int) else None,
         format=labels.format_label(str(record.get("format") or "other"), t.lang),
-        holdings=[Holding(library, *holding_summary(items, t)) for library, items
-                  in _by_library(record, network)])
+        holdings=hit_holdings(record, network, t))
+
+
+def hit_holdings(record: dict[str, Any], network: NetworkConfig, t: Texts) -> list[Holding]:
+    """Each library's copies summed up; each resource opening the record online, linked."""
+    online = accesses(network)
+    holdings: list[Holding] = []
+    for library, items in _by_library(record):
+        if library in online:
+            holdings += [Holding(t("online_holder", name=access.name), "online",
+                                 t("online_access"), access.url, access.name)
+                         for access in online[library]]
+        else:
+            holdings.append(Holding(labels.library_name(network, library),
+                                    *holding_summary(items, t)))
+    return holdings
 
 
 def holding_summary(items: list[dict[str, Any]], t: Texts) -> tuple[str, str]:
@@ -153,13 +173,12 @@ def title_lang(record: dict[str, Any], t: Texts) -> str | None:
     return t.other_lang(_text(record.get("language")))
 
 
-def _by_library(record: dict[str, Any], network: NetworkConfig
-                ) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Each holding library's name and all its copies (a library may have two records)."""
+def _by_library(record: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each holding library's id and all its copies (a library may have two records)."""
     copies: dict[str, list[dict[str, Any]]] = {}
     for holding in record.get("holdings") or []:
         copies.setdefault(str(holding.get("library")), []).extend(holding.get("items") or [])
-    return [(labels.library_name(network, library), items) for library, items in copies.items()]
+    return list(copies.items())
 
 
 # Facets, filters, pages
@@ -192,7 +211,8 @@ def _chosen(facet: str, form: SearchForm) -> list[str]:
 
 def facet_label(facet: str, value: str, network: NetworkConfig, t: Texts) -> str:
     if facet == "library":
-        return labels.library_name(network, value)
+        name = labels.library_name(network, value)
+        return t("online_holder", name=name) if is_online(value) else name
     if facet == "format":
         return labels.format_label(value, t.lang)
     if facet == "language":

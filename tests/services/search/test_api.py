@@ -200,7 +200,8 @@ def test_hits_show_each_record_as_the_store_has_it(api_url: str, store: Store,
             counts[1] += sum(item["status"] == "available" for item in holding["items"])
         assert hit["libraries"] == [
             {"id": library, "name": merged_network.libraries[library].name, "items": held,
-             "available": shelved} for library, (held, shelved) in expected.items()]
+             "available": shelved, "online": []}
+            for library, (held, shelved) in expected.items()]
 
 
 def test_an_isbn_typed_any_way_finds_its_records(api_url: str, store: Store) -> None:
