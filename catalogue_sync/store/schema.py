@@ -215,6 +215,66 @@ oai_set_records = sa.Table(
 )
 
 
+
+# The resource gateway's vendors' API (catalogue_sync/gateway/vendors.py). None of these
+# tables holds a card number, a PIN, a name, a birth date or a client address.
+
+vendor_keys = sa.Table(
+    "vendor_keys",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),  # public: the key's name in logs
+    sa.Column("vendor", sa.String(64), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("secret_sha256", sa.String(64), nullable=False),  # never the secret itself
+    sa.Column("per_minute", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Index("ix_vendor_keys_vendor", "vendor"),
+)
+
+vendor_patrons = sa.Table(
+    "vendor_patrons",
+    metadata,
+    # Who a vendor's pseudonym stands for, as far as entitlements go: the home library and
+    # category the patron had when last signed in before opening one of its resources.
+    sa.Column("vendor", sa.String(64), primary_key=True),
+    sa.Column("pseudonym", sa.String(40), primary_key=True),
+    sa.Column("library", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("verified_at", UTCDateTime, nullable=False),
+)
+
+vendor_api_audit = sa.Table(
+    "vendor_api_audit",
+    metadata,
+    # One row per call of /api/v1: who (vendor, key), what (endpoint), how it ended. Not
+    # the pseudonym asked about, not the caller's address.
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("vendor", sa.String(64)),  # NULL: no valid key was presented
+    sa.Column("key_id", sa.String(16)),
+    sa.Column("endpoint", sa.String(64), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_vendor_api_audit_vendor_at", "vendor", "at"),
+)
+
+usage_events = sa.Table(
+    "usage_events",
+    metadata,
+    # One row per resource opened, for statistics: the hour, never the minute; the session
+    # as a salted hash, so that visits can be counted but not followed back to a patron.
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hour", UTCDateTime, nullable=False),
+    sa.Column("resource", sa.String(64), nullable=False),
+    sa.Column("library", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("session_hash", sa.String(64), nullable=False),
+    sa.Index("ix_usage_events_hour", "hour", "resource"),
+)
+
+
 def create_all(connection: sa.Connection) -> None:
     """Create missing tables and the change counter; leaves existing ones alone."""
     metadata.create_all(connection, checkfirst=True)

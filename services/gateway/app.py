@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from services.gateway import web
+from services.gateway import api, web
 from services.gateway.access import check_vendor_keys
 from services.gateway.context import GatewayContext
 from services.http import install_error_handlers
@@ -31,6 +31,7 @@ def create_app(context: GatewayContext, *, close_context: bool = False) -> FastA
     app.state.context = context
     install_error_handlers(app, pages=_page)
     app.include_router(web.router)
+    app.include_router(api.router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="gateway-static")
 
     @app.get("/health", tags=["operations"])

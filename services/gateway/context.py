@@ -14,6 +14,7 @@ from catalogue_sync.gateway.pseudonyms import PseudonymKeys
 from catalogue_sync.gateway.sessions import Sessions
 from catalogue_sync.gateway.signin import SignIn
 from catalogue_sync.gateway.throttle import Throttle
+from catalogue_sync.store import Store
 from connectors import registry
 
 REDIS_TIMEOUT = 1.0
@@ -28,6 +29,8 @@ class GatewayContext:
     sign_in: SignIn
     http: httpx.AsyncClient
     """For the patron directories that speak HTTP (koha-rest)."""
+    store: Store
+    """The vendors' API: its keys, audit, usage events, what pseudonyms stand for."""
 
     @classmethod
     def open(cls, network: NetworkConfig, settings: Settings,
@@ -52,11 +55,14 @@ class GatewayContext:
         http = httpx.AsyncClient()
         sign_in = SignIn(network, keys, sessions, throttle,
                          lambda library: registry.build_directory(library, http))
-        return cls(network, client, keys, sessions, sign_in, http)
+        store = Store(network.database_url(settings))
+        store.create_schema()
+        return cls(network, client, keys, sessions, sign_in, http, store)
 
     async def close(self) -> None:
         await self.http.aclose()
         self.redis.close()
+        self.store.close()
 
 
 def context_of(request: Request) -> GatewayContext:

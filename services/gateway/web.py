@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from catalogue_sync.errors import InvalidRequest
 from catalogue_sync.gateway.sessions import Session
 from catalogue_sync.gateway.signin import ChooseLibrary, Locked, Refused, SignedIn, Unavailable
+from catalogue_sync.gateway.vendors import record_opening
 from catalogue_sync.offer import entitled
 from services.gateway import cookies
 from services.gateway.access import open_resource
@@ -130,6 +131,7 @@ def open_one(resource_id: str, request: Request, context: Context,
         return to_signin(f"/ressources/{quote(resource_id)}")
     if not entitled(resource, session.patron.library, session.patron.category, date.today()):
         return error_page(request, context, 403)
+    record_opening(context.store, context.keys, session, resource)
     return RedirectResponse(open_resource(context, session, resource), status_code=303)
 
 

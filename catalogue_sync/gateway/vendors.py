@@ -1,0 +1,250 @@
+"""The vendors' side of the gateway: API keys, the entitlement check, the audit, usage events.
+
+A vendor whose patrons arrive with a pseudonym (``services/gateway/access``) asks the gateway
+whether that pseudonym may open one of its resources now. The gateway does not keep cards:
+when a signed-in patron opens a resource, it records what the vendor's pseudonym stands for
+(home library, category, the sign-in time: ``vendor_patrons``), and the check applies
+``offer.entitled`` to that, provided the sign-in is at most ``ENTITLEMENT_DAYS`` old. A
+pseudonym never seen, another vendor's, or one not entitled all get the same answer: not
+entitled, and nothing else.
+
+API keys are ``cs_<id>_<secret>``: the id names the key (in the audit, in ``vendor keys``),
+the secret is 32 random bytes shown once and stored as its SHA-256. A slow password hash
+would add nothing: it protects guessable passwords, and 256 random bits cannot be guessed;
+it would only cost milliseconds on every call. Errors::
+
+    CatalogueError
+    ├── KeyRefused      no key, a malformed, unknown or revoked one: HTTP 401
+    └── RateLimited     the key spent its calls of this minute: HTTP 429, Retry-After
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import redis
+
+from catalogue_sync.config import NetworkConfig
+from catalogue_sync.errors import CatalogueError, InvalidRequest, NotFound
+from catalogue_sync.gateway.pseudonyms import PseudonymKeys, pseudonym
+from catalogue_sync.gateway.sessions import Session, redis_failures
+from catalogue_sync.offer import OFFER_ID, ResourceConfig, entitled
+from catalogue_sync.store import Store
+from catalogue_sync.store import vendors as _rows
+from catalogue_sync.store.vendors import KnownPatron, StoredKey
+
+ENTITLEMENT_DAYS = 7
+"""How long after a sign-in a vendor's check may still answer "entitled" (to become the
+``[gateway] entitlement_days`` setting): a card withdrawn at the library stops counting
+at most this long after the patron last signed in."""
+DEFAULT_PER_MINUTE = 600
+"""Calls a key may make per minute unless created with another limit."""
+TOUCH_EVERY = timedelta(minutes=1)
+"""``last used`` is written at most this often per key, not on every call."""
+KEY_PATTERN = re.compile(r"^cs_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+PSEUDONYM_PATTERN = re.compile(r"^v\d{1,4}\.[a-z2-7]{26}$")
+MAX_RESOURCE_ID = 64
+
+
+class KeyRefused(CatalogueError):
+    """No API key, or one that is malformed, unknown or revoked (which is never said)."""
+
+
+class RateLimited(CatalogueError):
+    def __init__(self, key_id: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"key {key_id} made its calls of this minute; "
+                         f"retry in {retry_after} s")
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    """A key just made: ``secret_text`` is shown this once and kept nowhere."""
+
+    id: str
+    vendor: str
+    secret_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The vendor a valid key belongs to."""
+
+    vendor: str
+    key_id: str
+    per_minute: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlement:
+    """The check's answer: library and category only when entitled."""
+
+    entitled: bool
+    library: str | None = None
+    category: str | None = None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# API keys
+
+
+def create_key(store: Store, network: NetworkConfig, vendor: str, *, label: str = "",
+               per_minute: int = DEFAULT_PER_MINUTE) -> NewKey:
+    """A new key for a vendor of the network file; only its hash is stored."""
+    if vendor not in network.vendors:
+        known = ", ".join(sorted(network.vendors)) or "none"
+        raise NotFound(f"no vendor {vendor!r} in the network file (vendors: {known})")
+    if per_minute < 1:
+        raise InvalidRequest(f"a key's limit is at least 1 call per minute, not {per_minute}")
+    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    stored = StoredKey(key_id, vendor, label, _sha256(secret), per_minute, utcnow(), None, None)
+    with store.transaction(f"adding an API key for {vendor}", writes=True) as connection:
+        _rows.add_key(connection, stored)
+    return NewKey(key_id, vendor, f"cs_{key_id}_{secret}")
+
+
+def list_keys(store: Store, vendor: str) -> list[StoredKey]:
+    with store.transaction(f"listing {vendor}'s API keys") as connection:
+        return _rows.list_keys(connection, vendor)
+
+
+def revoke_key(store: Store, key_id: str) -> None:
+    """Revoke a key at once: its next call is refused."""
+    with store.transaction(f"revoking API key {key_id}", writes=True) as connection:
+        if not _rows.revoke_key(connection, key_id, utcnow()):
+            raise NotFound(f"no API key {key_id!r} that is not revoked already "
+                           "(see catalogue-sync vendor keys VENDOR)")
+
+
+def authenticate(store: Store, presented: str | None) -> Caller:
+    """The vendor whose live key this is; KeyRefused otherwise."""
+    match = KEY_PATTERN.match(presented or "")
+    key = None
+    if match:
+        with store.transaction("reading an API key") as connection:
+            key = _rows.get_key(connection, match[1])
+    # Hash and compare even when the id is unknown, so the time does not tell ids apart.
+    expected = key.secret_sha256 if key else "0" * 64
+    same = hmac.compare_digest(_sha256(match[2] if match else ""), expected)
+    if key is None or not same or key.revoked_at is not None:
+        raise KeyRefused("the API key is missing, unknown or revoked")
+    _touch(store, key)
+    return Caller(key.vendor, key.id, key.per_minute)
+
+
+def _touch(store: Store, key: StoredKey) -> None:
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
+        with store.transaction("noting an API key's use", writes=True) as connection:
+            _rows.touch_key(connection, key.id, now)
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class RateLimit:
+    """Calls per key and minute, counted in Redis (a fixed window: one INCR per call)."""
+
+    def __init__(self, client: redis.Redis, *, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def spend(self, caller: Caller, now: float) -> None:
+        """Count one call; RateLimited when the key has none left this minute."""
+        window = int(now // 60)
+        key = f"{self.prefix}:api-calls:{caller.key_id}:{window}"
+        with redis_failures("counting an API call"):
+            pipe = self.client.pipeline(transaction=False)
+            pipe.incr(key)
+            pipe.expire(key, 61, nx=True)
+            count, _ = pipe.execute()
+        if int(count) > caller.per_minute:
+            raise RateLimited(caller.key_id, max(1, math.ceil((window + 1) * 60 - now)))
+
+
+# The entitlement check
+
+
+def check(store: Store, network: NetworkConfig, caller: Caller, patron: str,
+          resource_id: str, now: datetime) -> Entitlement:
+    """Whether the caller's ``patron`` pseudonym may open ``resource_id`` at ``now``."""
+    resource = own_resource(network, caller, resource_id)
+    if not PSEUDONYM_PATTERN.match(patron):
+        raise InvalidRequest("patron is a pseudonym as the gateway sent it, e.g. "
+                             "v1.abcdefghijklmnopqrstuvwxyz")
+    with store.transaction("reading an entitlement") as connection:
+        known = _rows.known_patron(connection, caller.vendor, patron)
+    if (known is None or now - known.verified_at > timedelta(days=ENTITLEMENT_DAYS)
+            or not entitled(resource, known.library, known.category, now.date())):
+        return Entitlement(False)
+    return Entitlement(True, known.library, known.category)
+
+
+def own_resource(network: NetworkConfig, caller: Caller, resource_id: str) -> ResourceConfig:
+    """The caller's resource of this id; another vendor's is as unknown as none."""
+    if len(resource_id) > MAX_RESOURCE_ID or not OFFER_ID.match(resource_id):
+        raise InvalidRequest("resource is a resource id of the network, e.g. presse")
+    resource = network.resources.get(resource_id)
+    if resource is None or resource.vendor != caller.vendor:
+        raise NotFound(f"vendor {caller.vendor} has no resource {resource_id!r}")
+    return resource
+
+
+def resources_of(network: NetworkConfig, caller: Caller) -> list[ResourceConfig]:
+    return [resource for resource in network.resources.values()
+            if resource.vendor == caller.vendor]
+
+
+def libraries_entitled(network: NetworkConfig, resource: ResourceConfig) -> list[str]:
+    """The member libraries whose patrons may open the resource (all when none listed)."""
+    return list(resource.libraries) or [library.id for library in network.libraries.values()
+                                        if library.enabled and library.patrons is not None]
+
+
+def open_on(resource: ResourceConfig, today: date) -> bool:
+    return ((resource.starts is None or resource.starts <= today)
+            and (resource.ends is None or today <= resource.ends))
+
+
+# What is recorded: the audit of every call, a usage event for every resource opened
+
+
+def audit(store: Store, caller: Caller | None, endpoint: str, status: int,
+          outcome: str) -> None:
+    """One row per API call: vendor, key, endpoint, outcome; never the patron asked about."""
+    with store.transaction("auditing an API call", writes=True) as connection:
+        _rows.add_audit(connection, vendor=caller.vendor if caller else None,
+                        key_id=caller.key_id if caller else None, endpoint=endpoint,
+                        status=status, outcome=outcome, at=utcnow())
+
+
+def record_opening(store: Store, keys: PseudonymKeys, session: Session,
+                   resource: ResourceConfig) -> None:
+    """A signed-in patron opens ``resource``: what its vendor's pseudonym stands for now,
+    and a usage event (hour, resource, library, category, salted session hash)."""
+    patron, now = session.patron, utcnow()
+    known = KnownPatron(patron.library, patron.category,
+                        datetime.fromtimestamp(session.started, UTC))
+    with store.transaction(f"recording the opening of {resource.id}", writes=True) as connection:
+        _rows.remember_patron(connection, resource.vendor,
+                              pseudonym(patron.subject, resource.vendor), known)
+        _rows.add_usage(connection, hour=now.replace(minute=0, second=0, microsecond=0),
+                        resource=resource.id, library=patron.library,
+                        category=patron.category, session_hash=session_hash(keys, session))
+
+
+def session_hash(keys: PseudonymKeys, session: Session) -> str:
+    """The session's id under a keyed hash of its own: visits of one session count together,
+    and the hash is neither the id nor the SHA-256 Redis keeps the session under."""
+    return hmac.new(keys.current[1], f"usage\x1f{session.id}".encode(),
+                    hashlib.sha256).hexdigest()

@@ -1,0 +1,70 @@
+"""``vendor add-key / keys / revoke-key``: the API keys vendors call /api/v1 with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from catalogue_sync.gateway import vendors
+from services.cli.context import Context
+from services.cli.output import console, errors
+
+vendor_app = typer.Typer(help="The vendors' API keys (the gateway's /api/v1).",
+                         no_args_is_help=True)
+
+
+@vendor_app.command("add-key")
+def add_key(
+    ctx: typer.Context,
+    vendor: Annotated[str, typer.Argument(metavar="VENDOR", help="A [vendors.ID] id.")],
+    label: Annotated[str, typer.Option(help="What the key is for, e.g. 'production'.")] = "",
+    per_minute: Annotated[int, typer.Option(
+        min=1, help="Calls the key may make per minute.")] = vendors.DEFAULT_PER_MINUTE,
+) -> None:
+    """Make a key for VENDOR and print it, this once: only its hash is kept."""
+    context: Context = ctx.obj
+    network = context.network()
+    with context.store(network) as store:
+        key = vendors.create_key(store, network, vendor, label=label, per_minute=per_minute)
+    # The key alone on stdout, so that a script can capture it; the words go to stderr.
+    errors.print(f"API key {key.id} for {escape(vendor)}; it is shown only now, give it to "
+                 "the vendor by a safe channel:", highlight=False)
+    print(key.secret_text)
+
+
+@vendor_app.command("keys")
+def keys(
+    ctx: typer.Context,
+    vendor: Annotated[str, typer.Argument(metavar="VENDOR", help="A [vendors.ID] id.")],
+) -> None:
+    """List VENDOR's keys: id, label, created, last used, revoked."""
+    context: Context = ctx.obj
+    network = context.network()
+    with context.store(network) as store:
+        stored = vendors.list_keys(store, vendor)
+    table = Table("id", "label", "per minute", "created", "last used", "revoked")
+    for key in stored:
+        table.add_row(key.id, escape(key.label), str(key.per_minute), _when(key.created_at),
+                      _when(key.last_used_at), _when(key.revoked_at))
+    console.print(table)
+
+
+@vendor_app.command("revoke-key")
+def revoke_key(
+    ctx: typer.Context,
+    key_id: Annotated[str, typer.Argument(metavar="KEY_ID", help="As 'vendor keys' lists it.")],
+) -> None:
+    """Revoke a key: its next call is refused (401)."""
+    context: Context = ctx.obj
+    network = context.network()
+    with context.store(network) as store:
+        vendors.revoke_key(store, key_id)
+    console.print(f"Revoked API key {escape(key_id)}.")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
