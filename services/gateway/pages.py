@@ -11,7 +11,7 @@ from typing import ClassVar
 import jinja2
 
 from services.gateway.translations import TEXTS
-from services.search.web.pages import HEADERS
+from services.search.web.pages import HEADERS, TEMPLATES
 from services.search.web.pages import Page as CataloguePage
 
 HERE = Path(__file__).resolve().parent
@@ -19,7 +19,10 @@ HERE = Path(__file__).resolve().parent
 
 class Page(CataloguePage):
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+        loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(HERE / "templates"),
+            jinja2.PrefixLoader({"catalogue": jinja2.FileSystemLoader(TEMPLATES)})]),
+        autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     table = TEXTS
     headers: ClassVar[dict[str, str]] = {**HEADERS, "Cache-Control": "no-store"}

@@ -172,32 +172,3 @@ async def kbart(vendor: str, name: str, state: Sandbox) -> Response:
     except KeyError as exc:
         raise HTTPException(404, str(exc)) from None
     return Response(kbart_file(state.network, chosen), media_type="text/plain; charset=utf-8")
-
-
-def offer_toml() -> str:
-    """The sandbox's vendors and resources as network.toml tables, for tests and the demo."""
-    return '''
-[vendors.lirenligne]
-name = "Lire en ligne"
-access = "api"
-
-[vendors.kiosque]
-name = "Kiosque numérique"
-access = "cas"
-services = ["https://kiosque.example/"]
-
-[resources.livres]
-vendor = "lirenligne"
-name = "Livres numériques"
-kind = "e-book"
-url = "https://lirenligne.example/"
-packages = ["romans"]
-
-[resources.presse]
-vendor = "kiosque"
-name = "Presse en ligne"
-kind = "press"
-url = "https://kiosque.example/connexion"
-categories = ["adult"]
-packages = ["presse"]
-'''

@@ -6,8 +6,9 @@
 no ticket, it sends the reader to ``/cas/login``; with one, it validates it at
 ``/cas/p3/serviceValidate`` and greets the pseudonym it was given. ``/savoirs/entree`` is a
 self-training site that takes signed links: it checks the signature with its key (from
-``SANDBOX_VENDOR_KEY``), the link's age and that its nonce was never seen. Both do what a
-vendor does, written from the vendor's side, independently of the gateway's own code.
+``SANDBOX_VENDOR_KEY``), the link's age and that its nonce was never seen. ``/lirenligne/``
+is an e-book site that receives the pseudonym and would ask the gateway's entitlement API.
+They do what a vendor does, written from the vendor's side, independently of the gateway's own code.
 ``offer_toml`` is their declaration for network.toml.
 """
 
@@ -34,8 +35,10 @@ CAS = "{http://www.yale.edu/tp/cas}"
 LINK_SECONDS = 60
 
 
-def offer_toml(vendors_url: str, gateway_url: str) -> str:
-    """The [gateway], [vendors] and [resources] tables of the sandbox's two vendors."""
+def offer_toml(vendors_url: str = "http://127.0.0.1:8102",
+               gateway_url: str = "http://127.0.0.1:8001") -> str:
+    """The [gateway], [vendors] and [resources] tables of the sandbox's vendors, their KBART
+    packages named (``services.sandbox.kbart`` serves the lists)."""
     return f'''
 [gateway]
 base_url = "{gateway_url}"
@@ -51,12 +54,17 @@ name = "Savoirs en ligne (bac à sable)"
 access = "signed-url"
 secret_env = "{KEY_ENV}"
 
+[vendors.lirenligne]
+name = "Lire en ligne (bac à sable)"
+access = "api"
+
 [resources.presse]
 vendor = "kiosque"
 name = "Presse en ligne"
 kind = "press"
 description = "Quotidiens et magazines, en accès illimité."
 url = "{vendors_url}/kiosque/"
+packages = ["presse"]
 
 [resources.autoformation]
 vendor = "savoirs"
@@ -65,6 +73,14 @@ kind = "training"
 description = "Langues, bureautique, code de la route. Pour les adultes."
 url = "{vendors_url}/savoirs/entree"
 categories = ["adult"]
+
+[resources.livres]
+vendor = "lirenligne"
+name = "Livres numériques"
+kind = "e-book"
+description = "Romans, essais et bandes dessinées à lire en ligne."
+url = "{vendors_url}/lirenligne/"
+packages = ["romans"]
 '''
 
 
@@ -117,6 +133,16 @@ def create_app(gateway_url: str) -> FastAPI:
                          status=403)
         return _page("Savoirs en ligne", f"Bienvenue, apprenant {fields['patron']} "
                      f"({fields['library']}, {fields['category']}).")
+
+    @app.get("/lirenligne/", response_class=HTMLResponse)
+    def lirenligne(patron: str = "", resource: str = "") -> Response:
+        # A real API vendor asks the gateway's /api/v1/entitlements/check with its key
+        # before letting the reader in; the sandbox shows what it was given.
+        if not patron:
+            return _page("Lire en ligne", "Passez par le portail de votre bibliothèque.",
+                         status=403)
+        return _page("Lire en ligne", f"Lecteur {patron}, ressource {resource} : à vérifier "
+                     "auprès de l'API des droits du portail.")
 
     @app.get("/_health")
     def health() -> dict[str, str]:

@@ -37,8 +37,9 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+TEMPLATES = HERE / "templates"
 _ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 

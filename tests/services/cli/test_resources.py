@@ -10,8 +10,8 @@ import httpx
 import pytest
 import respx
 
-from services.sandbox.kbart import offer_toml
 from services.sandbox.testing import SandboxServer
+from services.sandbox.vendors import offer_toml
 
 Run = Callable[..., tuple[int, str, str]]
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "kbart"
@@ -63,11 +63,11 @@ def test_press_from_a_file_and_the_list_of_resources(run: Run) -> None:
     assert "Columns not in KBART (ignored): cafeyn_category" in out
     code, out, err = run("resources", "list")
     assert code == 0, err
-    assert row_of(out, "Presse en ligne")[4:] == ["whole network; adult", "presse (3)"]
+    assert row_of(out, "Presse en ligne")[4:] == ["whole network; every category", "presse (3)"]
 
 
 @pytest.mark.parametrize(("vendor", "package", "message"), [
-    ("cafeyn", "presse", "no vendor 'cafeyn' (vendors: kiosque, lirenligne)"),
+    ("cafeyn", "presse", "no vendor 'cafeyn' (vendors: kiosque, lirenligne, savoirs)"),
     ("kiosque", "polars", "no resource of vendor 'kiosque' names package 'polars' (its "
                           "packages: presse)"),
 ])

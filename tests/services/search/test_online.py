@@ -17,8 +17,9 @@ from catalogue_sync.kbart import read_kbart
 from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.online import import_titles, package_source
 from catalogue_sync.store import Store
-from services.sandbox.kbart import kbart_file, offer_toml, package
+from services.sandbox.kbart import kbart_file, package
 from services.sandbox.testing import SandboxServer
+from services.sandbox.vendors import offer_toml
 from services.search.app import create_app
 from services.search.context import SearchContext
 from services.serving import serve_on_loopback
