@@ -57,6 +57,10 @@ echo "== catalogue-sync library check $first"
 $BIN/catalogue-sync library check "$first"
 echo "== catalogue-sync harvest"
 $BIN/catalogue-sync harvest || echo "(some libraries failed: see the summary above)"
+# The sandbox vendors' title lists (KBART): their titles join the union catalogue online.
+echo "== catalogue-sync resources import-kbart (the sandbox vendors' title lists)"
+$BIN/catalogue-sync resources import-kbart kiosque presse "$BASE/kbart/kiosque/presse.txt"
+$BIN/catalogue-sync resources import-kbart lirenligne romans "$BASE/kbart/lirenligne/romans.txt"
 echo "== catalogue-sync status"
 $BIN/catalogue-sync status
 # The harvest merged what it brought and updated the search index; search it as a patron would.
