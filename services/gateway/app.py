@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from services.gateway import api, web
+from services.gateway import api, cas, web
 from services.gateway.access import check_vendor_keys
 from services.gateway.context import GatewayContext
 from services.http import install_error_handlers
@@ -32,6 +32,7 @@ def create_app(context: GatewayContext, *, close_context: bool = False) -> FastA
     install_error_handlers(app, pages=_page)
     app.include_router(web.router)
     app.include_router(api.router)
+    app.include_router(cas.router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="gateway-static")
 
     @app.get("/health", tags=["operations"])

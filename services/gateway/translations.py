@@ -59,6 +59,23 @@ FR: dict[str, str] = {
               "décembre",
     "privacy_note": "Les éditeurs ne reçoivent ni votre nom ni votre numéro de carte : seulement "
                     "un pseudonyme qui leur est propre, votre bibliothèque et votre catégorie.",
+    # CAS (services/gateway/cas.py)
+    "cas_unknown_service_title": "Adresse de retour inconnue",
+    "cas_unknown_service_text": "Le site qui vous a envoyé ici n'est pas un service enregistré "
+                                "d'un éditeur du réseau. Par sécurité, nous ne vous y renvoyons "
+                                "pas. Ouvrez plutôt vos ressources depuis cette page.",
+    "cas_not_entitled_title": "Accès non inclus",
+    "cas_not_entitled_text": "Votre compte ne donne pas accès à {vendor} : cette ressource "
+                             "n'est pas ouverte aux abonnés de votre bibliothèque ou de votre "
+                             "catégorie, ou pas à cette date.",
+    "cas_bad_request_title": "Demande incorrecte",
+    "cas_bad_request_text": "L'adresse de cette demande est incorrecte ou trop longue. "
+                            "Revenez au site de l'éditeur et réessayez.",
+    "cas_signed_out_title": "Vous êtes déconnecté",
+    "cas_signed_out_text": "Votre session est terminée sur ce navigateur. Les sites des "
+                           "éditeurs peuvent garder leur propre session : fermez le navigateur "
+                           "sur un ordinateur partagé.",
+    "cas_signin_again": "Se reconnecter",
 }
 
 EN: dict[str, str] = {
@@ -114,6 +131,22 @@ EN: dict[str, str] = {
               "December",
     "privacy_note": "Vendors receive neither your name nor your card number: only a pseudonym "
                     "of their own, your library and your category.",
+    # CAS (services/gateway/cas.py)
+    "cas_unknown_service_title": "Unknown return address",
+    "cas_unknown_service_text": "The site that sent you here is not a registered service of "
+                                "one of the network's vendors. For your safety, we do not send "
+                                "you back there. Open your resources from this site instead.",
+    "cas_not_entitled_title": "Access not included",
+    "cas_not_entitled_text": "Your account does not give access to {vendor}: this resource is "
+                             "not open to the patrons of your library or category, or not on "
+                             "this date.",
+    "cas_bad_request_title": "Bad request",
+    "cas_bad_request_text": "The address of this request is wrong or too long. Go back to the "
+                            "vendor's site and try again.",
+    "cas_signed_out_title": "You are signed out",
+    "cas_signed_out_text": "Your session has ended in this browser. Vendors' sites may keep "
+                           "their own session: close the browser on a shared computer.",
+    "cas_signin_again": "Sign in again",
 }
 
 TEXTS: dict[Lang, dict[str, str]] = {"fr": FR, "en": EN}
