@@ -20,24 +20,31 @@ it would only cost milliseconds on every call. Errors::
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
+import logging
 import math
 import re
 import secrets
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import redis
 
 from catalogue_sync.config import NetworkConfig
-from catalogue_sync.errors import CatalogueError, InvalidRequest, NotFound
+from catalogue_sync.errors import CatalogueError, InvalidRequest, NotFound, StoreError
 from catalogue_sync.gateway.pseudonyms import PseudonymKeys, pseudonym
 from catalogue_sync.gateway.sessions import Session, redis_failures
 from catalogue_sync.offer import OFFER_ID, ResourceConfig, entitled
 from catalogue_sync.store import Store
 from catalogue_sync.store import vendors as _rows
 from catalogue_sync.store.vendors import KnownPatron, StoredKey
+
+log = logging.getLogger(__name__)
 
 ENTITLEMENT_DAYS = 7
 """How long after a sign-in a vendor's check may still answer "entitled" (to become the
@@ -47,6 +54,9 @@ DEFAULT_PER_MINUTE = 600
 """Calls a key may make per minute unless created with another limit."""
 TOUCH_EVERY = timedelta(minutes=1)
 """``last used`` is written at most this often per key, not on every call."""
+AUDIT_SECONDS = 0.25
+AUDIT_ROWS = 500
+"""The audit is written at most this long after a call, or when this many rows wait."""
 KEY_PATTERN = re.compile(r"^cs_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 PSEUDONYM_PATTERN = re.compile(r"^v\d{1,4}\.[a-z2-7]{26}$")
 MAX_RESOURCE_ID = 64
@@ -219,13 +229,73 @@ def open_on(resource: ResourceConfig, today: date) -> bool:
 # What is recorded: the audit of every call, a usage event for every resource opened
 
 
-def audit(store: Store, caller: Caller | None, endpoint: str, status: int,
-          outcome: str) -> None:
-    """One row per API call: vendor, key, endpoint, outcome; never the patron asked about."""
-    with store.transaction("auditing an API call", writes=True) as connection:
-        _rows.add_audit(connection, vendor=caller.vendor if caller else None,
-                        key_id=caller.key_id if caller else None, endpoint=endpoint,
-                        status=status, outcome=outcome, at=utcnow())
+class AuditTrail:
+    """One row per API call (vendor, key, endpoint, outcome; never the patron asked about),
+    written in batches: within ``seconds`` of the call, or as soon as ``rows`` wait.
+
+    One insert per call cost more than the check itself (a commit each: an fsync on
+    PostgreSQL). The price is that a crash loses the last ``seconds`` of rows, and that a
+    store that cannot be written no longer fails the calls: the batch is logged as lost.
+    """
+
+    def __init__(self, store: Store, *, seconds: float = AUDIT_SECONDS,
+                 rows: int = AUDIT_ROWS) -> None:
+        self._store = weakref.ref(store)  # the trail must not keep its store alive
+        self.seconds = seconds
+        self.rows = rows
+        self._waiting: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._writing = threading.Lock()
+
+    def record(self, caller: Caller | None, endpoint: str, status: int, outcome: str) -> None:
+        row = {"vendor": caller.vendor if caller else None,
+               "key_id": caller.key_id if caller else None, "endpoint": endpoint,
+               "status": status, "outcome": outcome, "at": utcnow()}
+        with self._lock:
+            self._waiting.append(row)
+            waiting = len(self._waiting)
+        if waiting >= self.rows:
+            self.flush()
+        elif waiting == 1:
+            timer = threading.Timer(self.seconds, self.flush)
+            timer.daemon = True
+            timer.start()
+
+    def flush(self) -> None:
+        """Write every row waiting now, once a write under way (a timer's) has ended."""
+        with self._writing:
+            with self._lock:
+                rows, self._waiting = self._waiting, []
+            store = self._store()
+            if rows and store is not None:
+                self._write(store, rows)
+
+    def _write(self, store: Store, rows: list[dict[str, Any]]) -> None:
+        try:
+            with store.transaction("writing the API audit", writes=True) as connection:
+                _rows.add_audit(connection, rows)
+        except StoreError as error:
+            log.error("%d audit rows of the vendors' API are lost: %s", len(rows), error)
+
+
+_trails: weakref.WeakKeyDictionary[Store, AuditTrail] = weakref.WeakKeyDictionary()
+_trails_lock = threading.Lock()
+
+
+@atexit.register
+def _flush_trails() -> None:
+    # A gateway stopped by SIGTERM exits normally: its last rows are written.
+    for trail in list(_trails.values()):
+        trail.flush()
+
+
+def audit_trail(store: Store) -> AuditTrail:
+    """The store's one audit trail (one batch per store, whoever records)."""
+    with _trails_lock:
+        trail = _trails.get(store)
+        if trail is None:
+            trail = _trails[store] = AuditTrail(store)
+        return trail
 
 
 def record_opening(store: Store, keys: PseudonymKeys, session: Session,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -94,10 +95,9 @@ def known_patron(connection: sa.Connection, vendor: str, pseudonym: str) -> Know
     return KnownPatron(row.library, row.category, row.verified_at) if row is not None else None
 
 
-def add_audit(connection: sa.Connection, *, vendor: str | None, key_id: str | None,
-              endpoint: str, status: int, outcome: str, at: datetime) -> None:
-    connection.execute(sa.insert(vendor_api_audit).values(
-        vendor=vendor, key_id=key_id, endpoint=endpoint, status=status, outcome=outcome, at=at))
+def add_audit(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """Audit rows: vendor, key_id, endpoint, status, outcome, at."""
+    connection.execute(sa.insert(vendor_api_audit), rows)
 
 
 def add_usage(connection: sa.Connection, *, hour: datetime, resource: str, library: str,

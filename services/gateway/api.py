@@ -23,7 +23,6 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from catalogue_sync.errors import CatalogueError
@@ -32,7 +31,16 @@ from catalogue_sync.gateway.vendors import Caller, KeyRefused, RateLimited
 from services.gateway.context import GatewayContext, context_of
 from services.http import status_of
 
-Context = Annotated[GatewayContext, Depends(context_of)]
+
+async def api_context(request: Request) -> GatewayContext:
+    return context_of(request)
+
+
+# Every dependency and route here is async and calls the core directly: each call blocks the
+# event loop for well under a millisecond (a primary-key read, one insert, one Redis round
+# trip), which costs less than the threadpool's hand-offs FastAPI makes for sync functions
+# (measured with bench/gateway.py: see docs/benchmarks.md, "Gateway").
+Context = Annotated[GatewayContext, Depends(api_context)]
 bearer = HTTPBearer(auto_error=False, description="An API key: cs_<id>_<secret>.")
 CHALLENGE = 'Bearer realm="catalogue-sync vendors"'
 OUTCOMES = {400: "bad-request", 401: "refused-key", 404: "not-found", 429: "rate-limited"}
@@ -49,19 +57,19 @@ class AuditedRoute(APIRoute):
             try:
                 response = await handler(request)
             except Exception as error:
-                await _audit(request, endpoint, _status(error))
+                _audit(request, endpoint, _status(error))
                 raise
-            await _audit(request, endpoint, response.status_code)
+            _audit(request, endpoint, response.status_code)
             return response
 
         return audited
 
 
-async def _audit(request: Request, endpoint: str, status: int) -> None:
+def _audit(request: Request, endpoint: str, status: int) -> None:
     outcome = getattr(request.state, "outcome", None) or OUTCOMES.get(
         status, "ok" if status < 400 else "failed")
-    await run_in_threadpool(vendors.audit, context_of(request).store,
-                            getattr(request.state, "caller", None), endpoint, status, outcome)
+    vendors.audit_trail(context_of(request).store).record(
+        getattr(request.state, "caller", None), endpoint, status, outcome)
 
 
 def _status(error: Exception) -> int:
@@ -75,7 +83,7 @@ def _status(error: Exception) -> int:
 router = APIRouter(prefix="/api/v1", tags=["vendors"], route_class=AuditedRoute)
 
 
-def current_vendor(request: Request, context: Context,
+async def current_vendor(request: Request, context: Context,
                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
                    ) -> Caller:
     """The vendor of the request's API key, which has calls left this minute."""
@@ -142,7 +150,7 @@ class ResourcesAnswer(BaseModel):
 @router.get("/entitlements/check", response_model=EntitlementAnswer,
             responses={**ERRORS, 404: {"model": Problem,
                                        "description": "Not a resource of this vendor."}})
-def check_entitlement(
+async def check_entitlement(
     request: Request, context: Context, caller: Vendor,
     patron: Annotated[str, Query(max_length=64, description="The pseudonym the gateway "
                                  "sent with the patron (patron=...).")],
@@ -158,7 +166,7 @@ def check_entitlement(
 
 
 @router.get("/resources", response_model=ResourcesAnswer, responses=ERRORS)
-def list_resources(context: Context, caller: Vendor) -> ResourcesAnswer:
+async def list_resources(context: Context, caller: Vendor) -> ResourcesAnswer:
     """The vendor's resources and which member libraries' patrons are entitled to each."""
     today = date.today()
     return ResourcesAnswer(vendor=caller.vendor, resources=[

@@ -18,7 +18,7 @@ from catalogue_sync.gateway.pseudonyms import PseudonymKeys, pseudonym
 from catalogue_sync.gateway.sessions import Patron, Session
 from catalogue_sync.gateway.vendors import Caller, Entitlement, KeyRefused, RateLimited
 from catalogue_sync.store import Store
-from catalogue_sync.store.schema import usage_events, vendor_keys, vendor_patrons
+from catalogue_sync.store.schema import usage_events, vendor_api_audit, vendor_keys, vendor_patrons
 from tests.conftest import REDIS_URL
 
 KEYS = PseudonymKeys.parse("v1:" + "ab" * 32)
@@ -149,3 +149,22 @@ def test_the_rate_limit_counts_calls_per_key_and_minute(redis_prefix: str) -> No
     limit.spend(other, start + 1)  # each key its own count
     limit.spend(caller, start + 50)  # the next minute
     client.close()
+
+
+def test_the_audit_is_written_in_batches_soon_after_the_calls(store: Store) -> None:
+    trail = vendors.AuditTrail(store, seconds=0.2, rows=3)
+
+    def written() -> list[tuple[object, ...]]:
+        with store.transaction("reading the audit") as connection:
+            return [tuple(row) for row in connection.execute(
+                sa.select(vendor_api_audit.c.vendor, vendor_api_audit.c.outcome))]
+
+    for outcome in ("entitled", "not-entitled"):
+        trail.record(FILMO, "/api/v1/entitlements/check", 200, outcome)
+    assert written() == []
+    trail.record(None, "/api/v1/resources", 401, "refused-key")  # the third: written at once
+    assert written() == [("filmo", "entitled"), ("filmo", "not-entitled"),
+                         (None, "refused-key")]
+    trail.record(FILMO, "/api/v1/resources", 200, "ok")
+    time.sleep(0.4)
+    assert len(written()) == 4

@@ -3,6 +3,7 @@ patrons sign in and open resources in a browser, then the vendor asks about them
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -53,6 +54,7 @@ def context(redis_prefix: str, store: Store, store_url: str, monkeypatch: pytest
                                  keys=KEYS)
     opened.sign_in = SignIn(network, KEYS, opened.sessions, opened.sign_in.throttle, TableIls)
     yield opened
+    vendors.audit_trail(opened.store).flush()  # before the store closes, not after
     opened.redis.close()
     opened.store.close()
 
@@ -164,7 +166,8 @@ def test_a_key_past_its_calls_of_the_minute_waits(base_url: str, context: Gatewa
 
 
 def test_every_call_is_audited_without_the_patron(
-        browsers: Browsers, vendor: httpx.Client, base_url: str, store: Store) -> None:
+        browsers: Browsers, vendor: httpx.Client, base_url: str, store: Store,
+        context: GatewayContext) -> None:
     alias = opens(browsers.signed_in("adult"), "films-tous")
     vendor.get(CHECK, params={"patron": alias, "resource": "films-tous"})
     vendor.get(CHECK, params={"patron": alias, "resource": "films"})
@@ -172,6 +175,8 @@ def test_every_call_is_audited_without_the_patron(
     vendor.get(CHECK, params={"patron": alias, "resource": "presse"})
     vendor.get("/api/v1/resources")
     httpx.get(f"{base_url}/api/v1/resources", headers={"Authorization": "Bearer cs_x"})
+    trail = vendors.audit_trail(context.store)
+    time.sleep(trail.seconds + 0.2)  # written in batches, a moment after the calls
     with store.transaction("reading the audit") as connection:
         rows = connection.execute(sa.select(vendor_api_audit).order_by(vendor_api_audit.c.id)
                                   ).all()
