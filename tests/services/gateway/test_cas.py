@@ -4,8 +4,10 @@ open redirects, proxy tickets, oversized parameters)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import pytest
 import redis
+import uvicorn
 from cas import CASClient
 from lxml import etree, html
 
@@ -22,7 +25,8 @@ from catalogue_sync.gateway.pseudonyms import pseudonym
 from catalogue_sync.gateway.signin import SignIn
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
-from services.serving import free_port, serve_on_loopback
+from services.sandbox.vendors import create_app as vendors_app
+from services.serving import free_port, quiet_config, serve_on_loopback, wait_until_up
 from tests.conftest import REDIS_URL
 from tests.services.gateway.conftest import (
     KEYS,
@@ -459,3 +463,46 @@ def test_a_ticket_store_that_cannot_be_reached_is_an_internal_error(
         root = validation(url, ticket="ST-" + "a" * 43, service=SERVICE)
     assert failure_code(root) == "INTERNAL_ERROR"
     assert REDIS_URL not in etree.tostring(root).decode()
+
+
+@contextmanager
+def served_on(app: Any, sock: socket.socket) -> Iterator[str]:
+    """``app`` served on a socket bound beforehand (the vendor must be registered in the
+    gateway's network before either server starts)."""
+    server = uvicorn.Server(quiet_config(app))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    try:
+        wait_until_up(f"{base_url}/_health", thread.is_alive, "vendors")
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def test_the_sandbox_press_site_signs_a_reader_in_through_the_gateway(
+        redis_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_APPRENDRE_KEY", SIGNING_KEY)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    kiosque = f"http://127.0.0.1:{sock.getsockname()[1]}/kiosque/"
+    data = cas_network(redis_prefix, tmp_path / "gateway.db").model_dump(mode="json")
+    data["vendors"]["kiosque"] = {"name": "Kiosque", "access": "cas", "services": [kiosque]}
+    data["resources"]["kiosque"] = {"vendor": "kiosque", "name": "Kiosque", "kind": "press",
+                                    "url": kiosque}
+    context = open_context(NetworkConfig.model_validate(data))
+    with serve_on_loopback(create_app(context), health="/health", name="gateway") as gateway, \
+            served_on(vendors_app(gateway), sock), \
+            httpx.Client(follow_redirects=True, timeout=10) as browser:
+        form = browser.get(kiosque)
+        assert str(form.url).startswith(f"{gateway}/connexion?next=/cas/login")
+        card, pin = PATRONS["adult"]
+        back = html.fromstring(form.text).xpath("//input[@name='next']/@value")[0]
+        read = browser.post(f"{gateway}/connexion", data={
+            "csrf": browser.cookies["signin-csrf"], "carte": card, "code": pin, "next": back})
+        assert str(read.url) == kiosque and read.status_code == 200
+        alias = pseudonym(KEYS.subject("fm", card), "kiosque")
+        assert f"lecteur {alias} (fm, adult)" in read.text
+    context.redis.close()
