@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -12,8 +13,10 @@ from fastapi.staticfiles import StaticFiles
 from services.gateway import api, cas, web
 from services.gateway.access import check_vendor_keys
 from services.gateway.context import GatewayContext
-from services.http import install_error_handlers
+from services.http import add_health, install_error_handlers
 from services.search.web.pages import STATIC_DIR, STATIC_PATH
+
+HERE = Path(__file__).resolve().parent
 
 
 def create_app(context: GatewayContext, *, close_context: bool = False) -> FastAPI:
@@ -33,12 +36,10 @@ def create_app(context: GatewayContext, *, close_context: bool = False) -> FastA
     app.include_router(web.router)
     app.include_router(api.router)
     app.include_router(cas.router)
-    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="gateway-static")
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="catalogue-static")
+    app.mount("/static/gateway", StaticFiles(directory=HERE / "static"), name="gateway-static")
 
-    @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
-        """Liveness: the service answers."""
-        return {"status": "ok"}
+    add_health(app)
 
     return app
 

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 
-from services.http import install_error_handlers
+from services.http import add_health, install_error_handlers
 from services.search import api, availability, oai, sru
 from services.search.context import SearchContext
 from services.search.web import address_page, install_web
@@ -34,10 +34,7 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
     app.include_router(sru.router)
     install_web(app)
 
-    @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
-        """Liveness: the service answers."""
-        return {"status": "ok"}
+    add_health(app)
 
     return app
 

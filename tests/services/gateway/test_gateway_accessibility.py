@@ -12,6 +12,8 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.browser import HEADINGS, axe_violations, chromium
 from tests.services.gateway.conftest import PATRONS
@@ -33,7 +35,9 @@ def sign_in_by_keyboard(browser: WebDriver, base_url: str, card: str, pin: str,
         if browser.switch_to.active_element.get_attribute("id") == "carte":
             break
     assert browser.switch_to.active_element.get_attribute("id") == "carte"
+    form = browser.find_element(By.ID, "carte")
     ActionChains(browser).send_keys(card, Keys.TAB, pin, Keys.ENTER).perform()
+    WebDriverWait(browser, 10).until(staleness_of(form))  # the answer's page has come
 
 
 def problems_on(browser: WebDriver, kind: str, lang: str) -> dict[str, object]:
@@ -62,6 +66,10 @@ def test_every_gateway_page_has_no_wcag_21_aa_violation_in_either_language(
         problems |= problems_on(browser, "not included (403)", lang)
         browser.get(f"{gateway_url}/nulle-part")
         problems |= problems_on(browser, "unknown address (404)", lang)
+        browser.get(f"{gateway_url}/cas/login?service=https://ailleurs.example/")
+        problems |= problems_on(browser, "CAS: unknown service", lang)
+        browser.get(f"{gateway_url}/cas/logout")
+        problems |= problems_on(browser, "CAS: signed out", lang)
     assert problems == {}
 
 
