@@ -28,8 +28,9 @@ import math
 import re
 import secrets
 import threading
+import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,10 @@ ENTITLEMENT_DAYS = 7
 at most this long after the patron last signed in."""
 DEFAULT_PER_MINUTE = 600
 """Calls a key may make per minute unless created with another limit."""
+KEY_CACHE_SECONDS = 2.0
+"""A key read from the store is trusted this long by a gateway process: a revocation made
+elsewhere (the command line) is refused within this time. Reading the key on every call
+cost a tenth of the check's time (bench/gateway.py)."""
 TOUCH_EVERY = timedelta(minutes=1)
 """``last used`` is written at most this often per key, not on every call."""
 AUDIT_SECONDS = 0.25
@@ -128,20 +133,19 @@ def list_keys(store: Store, vendor: str) -> list[StoredKey]:
 
 
 def revoke_key(store: Store, key_id: str) -> None:
-    """Revoke a key at once: its next call is refused."""
+    """Revoke a key: refused at once by this process, within ``KEY_CACHE_SECONDS`` by the
+    gateway processes that read it before."""
     with store.transaction(f"revoking API key {key_id}", writes=True) as connection:
         if not _rows.revoke_key(connection, key_id, utcnow()):
             raise NotFound(f"no API key {key_id!r} that is not revoked already "
                            "(see catalogue-sync vendor keys VENDOR)")
+    _known_keys.get(store, {}).pop(key_id, None)
 
 
 def authenticate(store: Store, presented: str | None) -> Caller:
     """The vendor whose live key this is; KeyRefused otherwise."""
     match = KEY_PATTERN.match(presented or "")
-    key = None
-    if match:
-        with store.transaction("reading an API key") as connection:
-            key = _rows.get_key(connection, match[1])
+    key = _read_key(store, match[1]) if match else None
     # Hash and compare even when the id is unknown, so the time does not tell ids apart.
     expected = key.secret_sha256 if key else "0" * 64
     same = hmac.compare_digest(_sha256(match[2] if match else ""), expected)
@@ -151,11 +155,32 @@ def authenticate(store: Store, presented: str | None) -> Caller:
     return Caller(key.vendor, key.id, key.per_minute)
 
 
+_known_keys: weakref.WeakKeyDictionary[Store, dict[str, tuple[float, StoredKey]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _read_key(store: Store, key_id: str) -> StoredKey | None:
+    """The stored key, read again at most every ``KEY_CACHE_SECONDS``. Only keys that exist
+    are kept: ids made up by a caller never fill the memory."""
+    known = _known_keys.setdefault(store, {})
+    cached = known.get(key_id)
+    if cached is not None and time.monotonic() < cached[0]:
+        return cached[1]
+    with store.transaction("reading an API key") as connection:
+        key = _rows.get_key(connection, key_id)
+    if key is not None:
+        known[key_id] = (time.monotonic() + KEY_CACHE_SECONDS, key)
+    return key
+
+
 def _touch(store: Store, key: StoredKey) -> None:
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
         with store.transaction("noting an API key's use", writes=True) as connection:
             _rows.touch_key(connection, key.id, now)
+        known = _known_keys.setdefault(store, {})
+        if key.id in known:
+            known[key.id] = (known[key.id][0], replace(key, last_used_at=now))
 
 
 def _sha256(secret: str) -> str:
