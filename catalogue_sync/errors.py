@@ -80,6 +80,29 @@ class InvalidRequest(CatalogueError):
     """A request that cannot be answered as asked; the message says what to change."""
 
 
+class Unauthorized(CatalogueError):
+    """A caller without valid credentials (an API key missing, unknown or revoked)."""
+
+    challenge = "Bearer"
+    """The WWW-Authenticate answer that tells the caller how to authenticate."""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": self.challenge}
+
+
+class TooManyRequests(CatalogueError):
+    """A caller past its rate limit; it may try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class NotFound(CatalogueError):
     """The thing asked for does not exist (or no longer does)."""
 

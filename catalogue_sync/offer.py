@@ -180,6 +180,9 @@ class GatewaySettings(_Strict):
     pseudonym_keys_env: str = "CATALOGUE_SYNC_PSEUDONYM_KEYS"
     """The variable holding the pseudonym keys, newest first: "v2:KEY,v1:KEY" (see
     docs/gateway.md, rotating the key)."""
+    entitlement_days: int = Field(default=7, ge=1, le=90)
+    """For how long after a patron's last sign-in the vendors' API still answers that the
+    patron is entitled (the gateway never asks the ILS again by itself)."""
     attempts_per_card: int = Field(default=5, ge=1, le=100)
     attempts_per_address: int = Field(default=30, ge=1, le=10_000)
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)

@@ -27,12 +27,16 @@ from catalogue_sync.errors import (
     NotFound,
     SourceError,
     StoreError,
+    TooManyRequests,
+    Unauthorized,
 )
 
 log = logging.getLogger(__name__)
 
 STATUS: tuple[tuple[type[CatalogueError], int], ...] = (
     (InvalidRequest, 400),
+    (Unauthorized, 401),
+    (TooManyRequests, 429),
     (Gone, 410),
     (NotFound, 404),
     (StoreError, 503),
@@ -65,7 +69,8 @@ def install_error_handlers(app: FastAPI, *, pages: PageFor | None = None) -> Non
         status = status_of(error)
         if status >= 500:
             log.error("%s %s failed: %s", request.method, request.url.path, error)
-        return JSONResponse({"detail": str(error)}, status_code=status)
+        return JSONResponse({"detail": str(error)}, status_code=status,
+                            headers=getattr(error, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _bad_parameters(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
+
 from catalogue_sync.config import LibraryConfig, NetworkConfig
 from catalogue_sync.errors import SourceError
 from catalogue_sync.gateway.pseudonyms import PseudonymKeys, normal_card
@@ -64,7 +66,8 @@ class SignIn:
     keys: PseudonymKeys
     sessions: Sessions
     throttle: Throttle
-    directory: Callable[[LibraryConfig], PatronDirectory]
+    directory: Callable[[LibraryConfig, httpx.AsyncClient], PatronDirectory]
+    """Makes a library's patron directory (``connectors.registry.build_directory``)."""
 
     def libraries(self) -> list[LibraryConfig]:
         """The member libraries whose patrons can sign in."""
@@ -101,7 +104,11 @@ class SignIn:
         category = None
         if 0 < len(normal_card(card)) <= MAX_CARD and 0 < len(pin) <= MAX_PIN:
             try:
-                verdict = await self.directory(library).check(normal_card(card), pin)
+                # A client per sign-in, closed with it: sign-ins are rare and brief, and a
+                # pool would outlive the event loop of the request that opened it.
+                async with httpx.AsyncClient() as client:
+                    verdict = await self.directory(library, client).check(normal_card(card),
+                                                                          pin)
             except SourceError as error:
                 log.warning("sign-in: %s's ILS could not be asked: %s", library.id, error)
                 return Unavailable(library.id)

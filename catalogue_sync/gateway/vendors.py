@@ -4,7 +4,7 @@ A vendor whose patrons arrive with a pseudonym (``services/gateway/access``) ask
 whether that pseudonym may open one of its resources now. The gateway does not keep cards:
 when a signed-in patron opens a resource, it records what the vendor's pseudonym stands for
 (home library, category, the sign-in time: ``vendor_patrons``), and the check applies
-``offer.entitled`` to that, provided the sign-in is at most ``ENTITLEMENT_DAYS`` old. A
+``offer.entitled`` to that, provided the sign-in is at most ``[gateway] entitlement_days`` old. A
 pseudonym never seen, another vendor's, or one not entitled all get the same answer: not
 entitled, and nothing else.
 
@@ -37,7 +37,13 @@ from typing import Any
 import redis
 
 from catalogue_sync.config import NetworkConfig
-from catalogue_sync.errors import CatalogueError, InvalidRequest, NotFound, StoreError
+from catalogue_sync.errors import (
+    InvalidRequest,
+    NotFound,
+    StoreError,
+    TooManyRequests,
+    Unauthorized,
+)
 from catalogue_sync.gateway.pseudonyms import PseudonymKeys, pseudonym
 from catalogue_sync.gateway.sessions import Session, redis_failures
 from catalogue_sync.offer import OFFER_ID, ResourceConfig, entitled
@@ -47,10 +53,6 @@ from catalogue_sync.store.vendors import KnownPatron, StoredKey
 
 log = logging.getLogger(__name__)
 
-ENTITLEMENT_DAYS = 7
-"""How long after a sign-in a vendor's check may still answer "entitled" (to become the
-``[gateway] entitlement_days`` setting): a card withdrawn at the library stops counting
-at most this long after the patron last signed in."""
 DEFAULT_PER_MINUTE = 600
 """Calls a key may make per minute unless created with another limit."""
 KEY_CACHE_SECONDS = 2.0
@@ -67,15 +69,14 @@ PSEUDONYM_PATTERN = re.compile(r"^v\d{1,4}\.[a-z2-7]{26}$")
 MAX_RESOURCE_ID = 64
 
 
-class KeyRefused(CatalogueError):
+class KeyRefused(Unauthorized):
     """No API key, or one that is malformed, unknown or revoked (which is never said)."""
 
 
-class RateLimited(CatalogueError):
+class RateLimited(TooManyRequests):
     def __init__(self, key_id: str, retry_after: int) -> None:
-        self.retry_after = retry_after
         super().__init__(f"key {key_id} made its calls of this minute; "
-                         f"retry in {retry_after} s")
+                         f"retry in {retry_after} s", retry_after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +220,7 @@ def check(store: Store, network: NetworkConfig, caller: Caller, patron: str,
                              "v1.abcdefghijklmnopqrstuvwxyz")
     with store.transaction("reading an entitlement") as connection:
         known = _rows.known_patron(connection, caller.vendor, patron)
-    if (known is None or now - known.verified_at > timedelta(days=ENTITLEMENT_DAYS)
+    if (known is None or now - known.verified_at > timedelta(days=network.gateway.entitlement_days)
             or not entitled(resource, known.library, known.category, now.date())):
         return Entitlement(False)
     return Entitlement(True, known.library, known.category)
@@ -323,10 +324,17 @@ def audit_trail(store: Store) -> AuditTrail:
         return trail
 
 
+PURGE_EVERY = 3600.0
+"""Seconds between two purges of stale pseudonym rows by one process."""
+_purged = [0.0]
+
+
 def record_opening(store: Store, keys: PseudonymKeys, session: Session,
-                   resource: ResourceConfig) -> None:
+                   resource: ResourceConfig, *, keep_days: int) -> None:
     """A signed-in patron opens ``resource``: what its vendor's pseudonym stands for now,
-    and a usage event (hour, resource, library, category, salted session hash)."""
+    and a usage event (hour, resource, library, category, salted session hash). Once an
+    hour, rows of sign-ins older than ``keep_days`` ([gateway] entitlement_days) go: they
+    answer "not entitled" anyway, and what is of no use is not kept."""
     patron, now = session.patron, utcnow()
     known = KnownPatron(patron.library, patron.category,
                         datetime.fromtimestamp(session.started, UTC))
@@ -336,6 +344,11 @@ def record_opening(store: Store, keys: PseudonymKeys, session: Session,
         _rows.add_usage(connection, hour=now.replace(minute=0, second=0, microsecond=0),
                         resource=resource.id, library=patron.library,
                         category=patron.category, session_hash=session_hash(keys, session))
+        if time.monotonic() - _purged[0] > PURGE_EVERY:
+            _purged[0] = time.monotonic()
+            forgotten = _rows.forget_patrons(connection, now - timedelta(days=keep_days))
+            log.info("gateway: forgot %d pseudonyms of sign-ins older than %d days",
+                     forgotten, keep_days)
 
 
 def session_hash(keys: PseudonymKeys, session: Session) -> str:

@@ -86,6 +86,13 @@ def remember_patron(connection: sa.Connection, vendor: str, pseudonym: str, patr
         index_elements=["vendor", "pseudonym"], set_=values))
 
 
+def forget_patrons(connection: sa.Connection, before: datetime) -> int:
+    """Delete what pseudonyms stood for at sign-ins before ``before``: no longer of use."""
+    done = connection.execute(sa.delete(vendor_patrons)
+                              .where(vendor_patrons.c.verified_at < before))
+    return int(done.rowcount or 0)
+
+
 def known_patron(connection: sa.Connection, vendor: str, pseudonym: str) -> KnownPatron | None:
     row = connection.execute(
         sa.select(vendor_patrons.c.library, vendor_patrons.c.category,

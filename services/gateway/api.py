@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException
 
 from catalogue_sync.errors import CatalogueError
 from catalogue_sync.gateway import vendors
-from catalogue_sync.gateway.vendors import Caller, KeyRefused, RateLimited
+from catalogue_sync.gateway.vendors import Caller, KeyRefused
 from services.gateway.context import GatewayContext, context_of
 from services.http import status_of
 
@@ -91,15 +91,11 @@ async def current_vendor(request: Request, context: Context,
         caller = vendors.authenticate(context.store,
                                       credentials.credentials if credentials else None)
     except KeyRefused as error:
-        challenge = f'{CHALLENGE}, error="invalid_token"' if credentials else CHALLENGE
-        raise HTTPException(401, str(error), headers={"WWW-Authenticate": challenge}) from None
+        error.challenge = f'{CHALLENGE}, error="invalid_token"' if credentials else CHALLENGE
+        raise
     request.state.caller = caller
     limit = vendors.RateLimit(context.redis, prefix=f"{context.network.cache.key_prefix}:gateway")
-    try:
-        limit.spend(caller, time.time())
-    except RateLimited as error:
-        raise HTTPException(429, str(error),
-                            headers={"Retry-After": str(error.retry_after)}) from None
+    limit.spend(caller, time.time())
     return caller
 
 

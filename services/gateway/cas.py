@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from catalogue_sync.errors import StoreError
 from catalogue_sync.gateway import cas
 from catalogue_sync.gateway.sessions import Session
+from catalogue_sync.gateway.vendors import record_opening
 from services.gateway import cookies
 from services.gateway.context import GatewayContext, context_of
 from services.gateway.pages import Page
@@ -90,6 +91,8 @@ def login(request: Request, context: Context, session: CurrentSession) -> Respon
         return message_page(request, context, 403, "cas_not_entitled", vendor=vendor.name)
     grant = cas.grant_for(vendor, resource, session.patron, service, fresh=fresh)
     ticket = tickets_of(context).issue(grant)
+    record_opening(context.store, context.keys, session, resource,
+                       keep_days=context.network.gateway.entitlement_days)
     log.info("cas ticket issued for %s, resource %s", vendor.id, resource.id)
     return RedirectResponse(with_ticket(service, ticket), status_code=303, headers=NO_STORE)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
 import redis
 from fastapi import Request
 
@@ -27,8 +26,6 @@ class GatewayContext:
     keys: PseudonymKeys
     sessions: Sessions
     sign_in: SignIn
-    http: httpx.AsyncClient
-    """For the patron directories that speak HTTP (koha-rest)."""
     store: Store
     """The vendors' API: its keys, audit, usage events, what pseudonyms stand for."""
 
@@ -52,15 +49,12 @@ class GatewayContext:
                             per_card=settings_.attempts_per_card,
                             per_address=settings_.attempts_per_address,
                             lockout=settings_.lockout_minutes * 60)
-        http = httpx.AsyncClient()
-        sign_in = SignIn(network, keys, sessions, throttle,
-                         lambda library: registry.build_directory(library, http))
+        sign_in = SignIn(network, keys, sessions, throttle, registry.build_directory)
         store = Store(network.database_url(settings))
         store.create_schema()
-        return cls(network, client, keys, sessions, sign_in, http, store)
+        return cls(network, client, keys, sessions, sign_in, store)
 
     async def close(self) -> None:
-        await self.http.aclose()
         self.redis.close()
         self.store.close()
 

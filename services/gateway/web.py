@@ -131,7 +131,10 @@ def open_one(resource_id: str, request: Request, context: Context,
         return to_signin(f"/ressources/{quote(resource_id)}")
     if not entitled(resource, session.patron.library, session.patron.category, date.today()):
         return error_page(request, context, 403)
-    record_opening(context.store, context.keys, session, resource)
+    if context.network.vendors[resource.vendor].access != "cas":
+        # A CAS vendor sends the patron to /cas/login, which records the opening there.
+        record_opening(context.store, context.keys, session, resource,
+                       keep_days=context.network.gateway.entitlement_days)
     return RedirectResponse(open_resource(context, session, resource), status_code=303)
 
 

@@ -17,6 +17,7 @@ from catalogue_sync.gateway import vendors
 from catalogue_sync.gateway.pseudonyms import PseudonymKeys, pseudonym
 from catalogue_sync.gateway.sessions import Patron, Session
 from catalogue_sync.gateway.vendors import Caller, Entitlement, KeyRefused, RateLimited
+from catalogue_sync.offer import GatewaySettings
 from catalogue_sync.store import Store
 from catalogue_sync.store.schema import usage_events, vendor_api_audit, vendor_keys, vendor_patrons
 from tests.conftest import REDIS_URL
@@ -82,8 +83,8 @@ def test_a_key_is_shown_once_stored_hashed_and_revocable(store: Store) -> None:
 def test_the_check_answers_from_the_patrons_last_opening(store: Store) -> None:
     offer, now = network(), vendors.utcnow()
     adult, youth = session("fm", "adult"), session("bdp", "youth")
-    vendors.record_opening(store, KEYS, adult, offer.resources["films"])
-    vendors.record_opening(store, KEYS, youth, offer.resources["films"])
+    vendors.record_opening(store, KEYS, adult, offer.resources["films"], keep_days=7)
+    vendors.record_opening(store, KEYS, youth, offer.resources["films"], keep_days=7)
     alias = pseudonym(adult.patron.subject, "filmo")
     young = pseudonym(youth.patron.subject, "filmo")
 
@@ -109,18 +110,31 @@ def test_the_check_answers_from_the_patrons_last_opening(store: Store) -> None:
 
 def test_a_sign_in_older_than_the_limit_no_longer_entitles(store: Store) -> None:
     offer = network()
-    old = session(age=(vendors.ENTITLEMENT_DAYS + 1) * 86400)
-    vendors.record_opening(store, KEYS, old, offer.resources["films"])
+    old = session(age=(GatewaySettings().entitlement_days + 1) * 86400)
+    vendors.record_opening(store, KEYS, old, offer.resources["films"], keep_days=7)
     alias = pseudonym(old.patron.subject, "filmo")
     assert not vendors.check(store, offer, FILMO, alias, "films", vendors.utcnow()).entitled
-    vendors.record_opening(store, KEYS, session(), offer.resources["films"])  # signs in again
+    vendors.record_opening(store, KEYS, session(), offer.resources["films"],
+                           keep_days=7)  # signs in again
     assert vendors.check(store, offer, FILMO, alias, "films", vendors.utcnow()).entitled
+
+
+def test_rows_of_sign_ins_past_the_limit_are_forgotten(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    offer = network()
+    stale, fresh = session("fm", "adult", age=8 * 86400), session("bdp", "adult")
+    vendors.record_opening(store, KEYS, stale, offer.resources["films"], keep_days=30)
+    monkeypatch.setattr(vendors, "_purged", [0.0])  # as if the last purge were long ago
+    vendors.record_opening(store, KEYS, fresh, offer.resources["films"], keep_days=7)
+    with store.transaction("reading") as connection:
+        kept = {row.library for row in connection.execute(sa.select(vendor_patrons))}
+    assert kept == {"bdp"}
 
 
 def test_usage_events_and_pseudonym_rows_hold_no_personal_data(store: Store) -> None:
     opened = session("fm", "adult")
-    vendors.record_opening(store, KEYS, opened, network().resources["films"])
-    vendors.record_opening(store, KEYS, opened, network().resources["films-2025"])
+    vendors.record_opening(store, KEYS, opened, network().resources["films"], keep_days=7)
+    vendors.record_opening(store, KEYS, opened, network().resources["films-2025"], keep_days=7)
     with store.transaction("reading") as connection:
         events = connection.execute(sa.select(usage_events)).all()
         known = connection.execute(sa.select(vendor_patrons)).all()

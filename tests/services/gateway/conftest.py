@@ -5,6 +5,7 @@ ILS peers (tests/connectors)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -59,15 +60,21 @@ class TableIls(ScriptedIls):
         **ScriptedIls.patrons, ("29000009876", "4321"): "J", ("31000000042", "0042"): "A"}
 
 
+def settings_in(tmp_path: Path) -> Settings:
+    """Settings whose store is a SQLite file of the test's own (never the checkout's)."""
+    return Settings(redis_url=None, database_url=f"sqlite:///{tmp_path / 'gateway.db'}")
+
+
 @pytest.fixture
-def gateway_context(redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+def gateway_context(redis_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                     ) -> Iterator[GatewayContext]:
     monkeypatch.setenv("TEST_APPRENDRE_KEY", SIGNING_KEY)
     network = gateway_network(redis_prefix)
-    context = GatewayContext.open(network, Settings(redis_url=None), keys=KEYS)
+    context = GatewayContext.open(network, settings_in(tmp_path), keys=KEYS)
     context.sign_in = SignIn(network, KEYS, context.sessions, context.sign_in.throttle, TableIls)
     yield context
     context.redis.close()
+    context.store.close()
 
 
 @pytest.fixture

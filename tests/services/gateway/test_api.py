@@ -237,3 +237,22 @@ def test_hostile_parameters_are_refused_never_a_server_error(
 def test_malformed_query_strings_are_4xx(vendor: httpx.Client, raw: str) -> None:
     status = vendor.get(f"{CHECK}?{raw}").status_code
     assert 400 <= status < 500, raw
+
+
+def test_a_cas_ticket_makes_the_patron_known_to_the_vendor_s_api(
+        browsers: Browsers, base_url: str, context: GatewayContext) -> None:
+    """A patron who starts at a CAS vendor's site passes only through /cas/login."""
+    key = vendors.create_key(context.store, context.network, "cafeyn")
+    adult = browsers.signed_in("adult")
+    service = "https://sso.cafeyn.example/reseau/login"
+    issued = adult.get("/cas/login", params={"service": service})
+    assert issued.status_code == 303 and "ticket=ST-" in issued.headers["location"]
+    alias = pseudonym(KEYS.subject("fm", PATRONS["adult"][0]), "cafeyn")
+    with httpx.Client(base_url=base_url, headers={
+            "Authorization": f"Bearer {key.secret_text}"}) as cafeyn:
+        answer = cafeyn.get(CHECK, params={"patron": alias, "resource": "presse"})
+    assert answer.json()["entitled"] is True and answer.json()["library"] == "fm"
+    with context.store.transaction("reading usage") as connection:
+        counted = connection.execute(sa.select(sa.func.count()).select_from(usage_events)
+                                     .where(usage_events.c.resource == "presse")).scalar()
+    assert counted == 1, "one opening, counted once"

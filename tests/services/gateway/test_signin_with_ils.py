@@ -4,11 +4,12 @@ Koha REST endpoints, on loopback, as `make demo` does. The card never reaches a 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from catalogue_sync.config import LibraryConfig, NetworkConfig, Settings
+from catalogue_sync.config import LibraryConfig, NetworkConfig
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
 from services.sandbox.config import PASSWORD_ENV, library_table
@@ -17,7 +18,7 @@ from services.sandbox.koha_api import API_PASSWORD
 from services.sandbox.testing import SandboxServer, run_sandbox
 from services.serving import serve_on_loopback
 from tests.conftest import REDIS_URL
-from tests.services.gateway.conftest import KEYS, Browsers
+from tests.services.gateway.conftest import KEYS, Browsers, settings_in
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def gateway_url(sandbox: SandboxServer, redis_prefix: str,
+def gateway_url(sandbox: SandboxServer, redis_prefix: str, tmp_path: Path,
                 monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv(PASSWORD_ENV, API_PASSWORD)
     libraries = {}
@@ -39,11 +40,12 @@ def gateway_url(sandbox: SandboxServer, redis_prefix: str,
         "cache": NetworkConfig.model_validate(
             {"cache": {"redis_url": REDIS_URL, "key_prefix": redis_prefix}}).cache,
         "gateway": NetworkConfig.model_validate({"gateway": {"cookie_secure": False}}).gateway})
-    context = GatewayContext.open(network, Settings(redis_url=None), keys=KEYS)
+    context = GatewayContext.open(network, settings_in(tmp_path), keys=KEYS)
     with serve_on_loopback(create_app(context), health="/health", name="gateway") as url:
         yield url
     sandbox.faults.clear()
     context.redis.close()
+    context.store.close()
 
 
 def sign_in(browsers: Browsers, card: str, pin: str) -> httpx.Response:

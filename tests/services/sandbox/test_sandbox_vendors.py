@@ -6,12 +6,13 @@ from __future__ import annotations
 import time
 import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from catalogue_sync.config import NetworkConfig, Settings
+from catalogue_sync.config import NetworkConfig
 from catalogue_sync.gateway.signed_links import signed_link
 from catalogue_sync.gateway.signin import SignIn
 from services.gateway.app import create_app as create_gateway
@@ -19,7 +20,7 @@ from services.gateway.context import GatewayContext
 from services.sandbox.vendors import KEY_ENV, Nonces, create_app, link_is_good, offer_toml
 from services.serving import serve_on_loopback
 from tests.conftest import REDIS_URL
-from tests.services.gateway.conftest import KEYS, PATRONS, Browsers, TableIls
+from tests.services.gateway.conftest import KEYS, PATRONS, Browsers, TableIls, settings_in
 
 KEY = "k" * 48
 
@@ -44,9 +45,9 @@ def network(vendors_url: str, prefix: str) -> NetworkConfig:
 
 
 def test_the_training_site_takes_a_signed_link_once(
-        vendors_url: str, redis_prefix: str) -> None:
+        vendors_url: str, redis_prefix: str, tmp_path: Path) -> None:
     config = network(vendors_url, redis_prefix)
-    context = GatewayContext.open(config, Settings(redis_url=None), keys=KEYS)
+    context = GatewayContext.open(config, settings_in(tmp_path), keys=KEYS)
     context.sign_in = SignIn(config, KEYS, context.sessions, context.sign_in.throttle,
                              TableIls)
     with serve_on_loopback(create_gateway(context), health="/health",
@@ -66,6 +67,7 @@ def test_the_training_site_takes_a_signed_link_once(
             for browser in browsers.opened:
                 browser.close()
     context.redis.close()
+    context.store.close()
 
 
 def test_a_link_is_refused_when_tampered_with_old_or_signed_with_another_key(
