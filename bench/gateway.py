@@ -222,10 +222,11 @@ class Measured:
                 f"mean {statistics.fmean(ordered) * 1000:5.1f} ms  errors {self.errors}")
 
 
-def serve(config: Path, keys_text: str) -> tuple[subprocess.Popen[bytes], str]:
+def serve(config: Path, keys_text: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     command = [sys.executable, "-c", "from services.cli import main; main()", "--config",
-               str(config), "--log-level", "WARNING", "serve", "gateway", "--port", str(port)]
+               str(config), "--log-level", "WARNING", "serve", "gateway", "--port", str(port),
+               "--workers", str(workers)]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, KEYS_VARIABLE: keys_text})
     base_url = f"http://127.0.0.1:{port}"
     wait_until_up(f"{base_url}/health", lambda: process.poll() is None, "gateway")
@@ -367,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 64])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="gateway processes")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--database", help="the store's URL (default: a new SQLite file)")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
@@ -387,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = HERE / "plan.json"
     plan.write_text(json.dumps({"key": key, "checks": checks,
                                 "sessions": sessions_for(load_network(config), keys, 64)}))
-    server, base_url = serve(config, keys_text)
+    server, base_url = serve(config, keys_text, args.workers)
     try:
         command = [sys.executable, __file__, "--drive", base_url, "--plan", str(plan),
                    "--seconds", str(args.seconds), "--clients", *map(str, args.clients)]

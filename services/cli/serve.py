@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from catalogue_sync.config import get_settings
 from services.cli.context import Context
+from services.gateway import asgi as gateway_asgi
 from services.gateway.app import create_app as create_gateway
 from services.gateway.context import GatewayContext
+from services.search import asgi as search_asgi
 from services.search.app import create_app
-from services.search.asgi import FACTORY
 from services.search.context import SearchContext
 
 serve_app = typer.Typer(help="Run the HTTP services.", no_args_is_help=True)
+WORKERS = typer.Option(min=1, max=64, help="Worker processes; one per core answers the most.")
 
 
 @serve_app.command("search")
@@ -26,22 +30,13 @@ def search(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(
-        min=1, max=64, help="Worker processes; one per core answers the most searches.")] = 1,
+    workers: Annotated[int, WORKERS] = 1,
 ) -> None:
     """The search API, the web catalogue, SRU (/sru) and OAI-PMH (/oai)."""
     context: Context = ctx.obj
     network = context.network()  # checked here, so a bad file fails once, not per worker
-    if workers == 1:
-        app = create_app(SearchContext.open(network, get_settings()), close_context=True)
-        uvicorn.run(app, host=host, port=port, log_config=None)
-        return
-    # Each worker opens its own store and index from the environment (services/search/asgi).
-    os.environ["CATALOGUE_SYNC_CONFIG"] = str(context.config.resolve())
-    get_settings.cache_clear()
-    config = uvicorn.Config(FACTORY, factory=True, host=host, port=port, workers=workers,
-                            log_config=None)
-    Multiprocess(config, sockets=[tcp_listener(host, port)]).run()
+    run(context, host, port, workers, search_asgi.FACTORY, lambda: create_app(
+        SearchContext.open(network, get_settings()), close_context=True))
 
 
 @serve_app.command("gateway")
@@ -49,12 +44,27 @@ def gateway(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    workers: Annotated[int, WORKERS] = 1,
 ) -> None:
     """The resource gateway: patrons' sign-in and resources, CAS (/cas), vendors' API."""
     context: Context = ctx.obj
     network = context.network()
-    app = create_gateway(GatewayContext.open(network, get_settings()), close_context=True)
-    uvicorn.run(app, host=host, port=port, log_config=None)
+    run(context, host, port, workers, gateway_asgi.FACTORY, lambda: create_gateway(
+        GatewayContext.open(network, get_settings()), close_context=True))
+
+
+def run(context: Context, host: str, port: int, workers: int, factory: str,
+        app: Callable[[], FastAPI]) -> None:
+    """One process serving ``app()``, or ``workers`` processes each making its own app with
+    ``factory`` from the environment (an open store or Redis client cannot cross a fork)."""
+    if workers == 1:
+        uvicorn.run(app(), host=host, port=port, log_config=None)
+        return
+    os.environ["CATALOGUE_SYNC_CONFIG"] = str(context.config.resolve())
+    get_settings.cache_clear()
+    config = uvicorn.Config(factory, factory=True, host=host, port=port, workers=workers,
+                            log_config=None)
+    Multiprocess(config, sockets=[tcp_listener(host, port)]).run()
 
 
 def tcp_listener(host: str, port: int) -> socket.socket:
