@@ -44,9 +44,10 @@ def test_the_command_line_writes_the_config(tmp_path: Path) -> None:
 
 
 def test_the_sandbox_runs_as_its_own_process() -> None:
-    port = free_port()
+    port, sip2_port = free_port(), free_port()  # never the default ports: a demo may run
     command = [sys.executable, "-m", "services.sandbox", "--port", str(port),
-               "--records", "200", "--seed", "3", "--page-size", "20"]
+               "--sip2-port", str(sip2_port), "--records", "200", "--seed", "3",
+               "--page-size", "20"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         banner = process.stdout.readline() if process.stdout else ""
