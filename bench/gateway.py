@@ -398,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(timeout=30)
         plan.unlink()  # it holds a live API key
-    print(f"gateway benchmark: {args.patrons:,} pseudonyms known, {args.workers} gateway process(es), store "
+    print(f"gateway benchmark: {args.patrons:,} pseudonyms known, {args.workers} gateway "
+          f"process(es), store "
           f"{'SQLite' if not args.database else args.database.split(':')[0]}, "
           f"{args.seconds:.0f} s per step and concurrency")
     for line in done.stdout.splitlines():
