@@ -51,6 +51,11 @@ if [ ! -f "$DEMO/gateway.env" ]; then
 fi
 # shellcheck disable=SC1091
 source "$DEMO/gateway.env"
+if [ -z "${SANDBOX_LIRENLIGNE_API_KEY:-}" ]; then  # the API vendor's key, shown once, kept here
+    key=$($BIN/catalogue-sync vendor add-key lirenligne --label "sandbox e-book site")
+    echo "export SANDBOX_LIRENLIGNE_API_KEY=$key" >>"$DEMO/gateway.env"
+    export SANDBOX_LIRENLIGNE_API_KEY=$key
+fi
 
 first=$($BIN/python -c "import tomllib; print(next(iter(tomllib.load(open('$CATALOGUE_SYNC_CONFIG', 'rb'))['libraries'])))")
 echo "== catalogue-sync library check $first"
@@ -104,7 +109,8 @@ echo "The digital resources gateway is open: $GATEWAY/"
 echo "  sign in with card FM000001 and PIN 1234 (an adult of the Médiathèque François-Mitterrand),"
 echo "  or FM000002 / 2468 (youth: no self-training); every library's patrons:"
 echo "  $BIN/python -m services.sandbox --patrons"
-echo "  then open Presse en ligne (CAS) or Autoformation (signed link) from Mes ressources numériques"
+echo "  then open Presse en ligne (CAS), Autoformation (signed link) or Livres numériques (the"
+echo "  vendor asks the gateway's API) from Mes ressources numériques"
 echo "The sandbox, the catalogue, the gateway and the vendors keep running; try:"
 echo "  CATALOGUE_SYNC_CONFIG=$CATALOGUE_SYNC_CONFIG $BIN/catalogue-sync quarantine list"
 echo "  CATALOGUE_SYNC_CONFIG=$CATALOGUE_SYNC_CONFIG $BIN/catalogue-sync search 'gard*' --format video-game"

@@ -13,6 +13,8 @@ from catalogue_sync.gateway import vendors
 from services.cli.context import Context
 from services.cli.output import console, errors
 
+VendorArgument = Annotated[str, typer.Argument(
+    metavar="VENDOR", help="A vendor's id, as network.toml declares it.")]
 vendor_app = typer.Typer(help="The vendors' API keys (the gateway's /api/v1).",
                          no_args_is_help=True)
 
@@ -20,7 +22,7 @@ vendor_app = typer.Typer(help="The vendors' API keys (the gateway's /api/v1).",
 @vendor_app.command("add-key")
 def add_key(
     ctx: typer.Context,
-    vendor: Annotated[str, typer.Argument(metavar="VENDOR", help="A [vendors.ID] id.")],
+    vendor: VendorArgument,
     label: Annotated[str, typer.Option(help="What the key is for, e.g. 'production'.")] = "",
     per_minute: Annotated[int, typer.Option(
         min=1, help="Calls the key may make per minute.")] = vendors.DEFAULT_PER_MINUTE,
@@ -39,7 +41,7 @@ def add_key(
 @vendor_app.command("keys")
 def keys(
     ctx: typer.Context,
-    vendor: Annotated[str, typer.Argument(metavar="VENDOR", help="A [vendors.ID] id.")],
+    vendor: VendorArgument,
 ) -> None:
     """List VENDOR's keys: id, label, created, last used, revoked."""
     context: Context = ctx.obj

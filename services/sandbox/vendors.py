@@ -7,7 +7,8 @@ no ticket, it sends the reader to ``/cas/login``; with one, it validates it at
 ``/cas/p3/serviceValidate`` and greets the pseudonym it was given. ``/savoirs/entree`` is a
 self-training site that takes signed links: it checks the signature with its key (from
 ``SANDBOX_VENDOR_KEY``), the link's age and that its nonce was never seen. ``/lirenligne/``
-is an e-book site that receives the pseudonym and would ask the gateway's entitlement API.
+is an e-book site that receives the pseudonym and asks the gateway's entitlement API with its
+key (from ``SANDBOX_LIRENLIGNE_API_KEY``) whether that reader may come in.
 They do what a vendor does, written from the vendor's side, independently of the gateway's own code.
 ``offer_toml`` is their declaration for network.toml.
 """
@@ -31,6 +32,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lxml import etree
 
 KEY_ENV = "SANDBOX_VENDOR_KEY"
+API_KEY_ENV = "SANDBOX_LIRENLIGNE_API_KEY"
+"""The e-book site's key to the gateway's API (``catalogue-sync vendor add-key lirenligne``)."""
 CAS = "{http://www.yale.edu/tp/cas}"
 LINK_SECONDS = 60
 
@@ -135,14 +138,15 @@ def create_app(gateway_url: str) -> FastAPI:
                      f"({fields['library']}, {fields['category']}).")
 
     @app.get("/lirenligne/", response_class=HTMLResponse)
-    def lirenligne(patron: str = "", resource: str = "") -> Response:
-        # A real API vendor asks the gateway's /api/v1/entitlements/check with its key
-        # before letting the reader in; the sandbox shows what it was given.
-        if not patron:
+    async def lirenligne(patron: str = "", resource: str = "") -> Response:
+        key = os.environ.get(API_KEY_ENV, "")
+        if not patron or not key:
             return _page("Lire en ligne", "Passez par le portail de votre bibliothèque.",
                          status=403)
-        return _page("Lire en ligne", f"Lecteur {patron}, ressource {resource} : à vérifier "
-                     "auprès de l'API des droits du portail.")
+        entitled = await check_entitlement(gateway_url, key, patron, resource)
+        if entitled is None:
+            return _page("Lire en ligne", "Le portail ne reconnaît pas ce lecteur.", status=403)
+        return _page("Lire en ligne", f"Bonne lecture, lecteur {patron} ({entitled}).")
 
     @app.get("/_health")
     def health() -> dict[str, str]:
@@ -166,6 +170,17 @@ async def validate(gateway_url: str, service: str, ticket: str) -> dict[str, str
     found.setdefault("library", "?")
     found.setdefault("category", "?")
     return found
+
+
+async def check_entitlement(gateway_url: str, key: str, patron: str, resource: str
+                            ) -> str | None:
+    """The patron's library when the gateway's API says the patron is entitled; else None."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        answer = await client.get(f"{gateway_url}/api/v1/entitlements/check",
+                                  params={"patron": patron, "resource": resource},
+                                  headers={"Authorization": f"Bearer {key}"})
+    found = answer.json() if answer.status_code == 200 else {}
+    return str(found.get("library")) if found.get("entitled") else None
 
 
 def link_is_good(query: str, key: bytes, nonces: Nonces) -> bool:

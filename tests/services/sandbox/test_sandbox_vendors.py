@@ -13,11 +13,19 @@ import httpx
 import pytest
 
 from catalogue_sync.config import NetworkConfig
+from catalogue_sync.gateway import vendors
 from catalogue_sync.gateway.signed_links import signed_link
 from catalogue_sync.gateway.signin import SignIn
 from services.gateway.app import create_app as create_gateway
 from services.gateway.context import GatewayContext
-from services.sandbox.vendors import KEY_ENV, Nonces, create_app, link_is_good, offer_toml
+from services.sandbox.vendors import (
+    API_KEY_ENV,
+    KEY_ENV,
+    Nonces,
+    create_app,
+    link_is_good,
+    offer_toml,
+)
 from services.serving import serve_on_loopback
 from tests.conftest import REDIS_URL
 from tests.services.gateway.conftest import KEYS, PATRONS, Browsers, TableIls, settings_in
@@ -94,3 +102,32 @@ def test_the_press_site_sends_a_reader_without_ticket_to_the_gateway_s_cas_login
     target = urlsplit(answer.headers["location"])
     assert (target.netloc, target.path) == ("127.0.0.1:9", "/cas/login")
     assert parse_qs(target.query)["service"] == [f"{vendors_url}/kiosque/"]
+
+
+def test_the_e_book_site_lets_in_whom_the_gateway_s_api_says(
+        redis_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, KEY)
+    config = network("http://127.0.0.1:9", redis_prefix)  # the gateway never calls vendors
+    context = GatewayContext.open(config, settings_in(tmp_path), keys=KEYS)
+    context.sign_in = SignIn(config, KEYS, context.sessions, context.sign_in.throttle,
+                             TableIls)
+    monkeypatch.setenv(API_KEY_ENV, vendors.create_key(context.store, config,
+                                                       "lirenligne").secret_text)
+    with serve_on_loopback(create_gateway(context), health="/health",
+                           name="gateway") as gateway_url, \
+            serve_on_loopback(create_app(gateway_url), health="/_health",
+                              name="vendors") as vendors_url:
+        browsers = Browsers(gateway_url)
+        try:
+            sent = urlsplit(browsers.signed_in("adult").get("/ressources/livres")
+                            .headers["location"])
+            welcome = httpx.get(f"{vendors_url}/lirenligne/?{sent.query}")
+            assert welcome.status_code == 200 and "(fm)" in welcome.text
+            stranger = sent.query.replace("patron=v1.", "patron=v1.x")
+            assert httpx.get(f"{vendors_url}/lirenligne/?{stranger}").status_code == 403
+        finally:
+            for browser in browsers.opened:
+                browser.close()
+    vendors.audit_trail(context.store).flush()
+    context.redis.close()
+    context.store.close()
