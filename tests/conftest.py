@@ -99,19 +99,11 @@ REDIS_URL = os.environ.get("CATALOGUE_SYNC_TEST_REDIS_URL", "redis://127.0.0.1:6
 
 
 @pytest.fixture
-def response_cache() -> Iterator[ResponseCache]:
+def response_cache(redis_prefix: str) -> Iterator[ResponseCache]:
     """A cache in the real Redis, under a key prefix of this test's own, emptied afterwards."""
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    cache = ResponseCache(REDIS_URL, prefix=prefix, ttl=60)
+    cache = ResponseCache(REDIS_URL, prefix=redis_prefix, ttl=60)
     yield cache
     cache.close()
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 @pytest.fixture
