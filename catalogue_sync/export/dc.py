@@ -36,6 +36,8 @@ DCMI_TYPES = {
     "map": "StillImage",  # DCMI: "a map" is its own example of an image
     "board-game": "PhysicalObject",
     "video-game": "InteractiveResource",
+    "online-periodical": "Text", "online-video": "MovingImage", "online-music": "Sound",
+    "online-resource": "InteractiveResource",
 }
 
 

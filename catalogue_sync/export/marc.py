@@ -6,7 +6,7 @@ The record is built from the display JSON, so it says what the catalogue shows:
              17 '3' (abbreviated: a digest of the members' records); 18 'c' (no ISBD
              punctuation: the display fields are stored without it)
     001      the merged id; 005 when it last changed; 008 date, year, language, form
-    007      e-books (electronic, remote) and DVD/Blu-ray (videodisc)
+    007      e-books and the online titles (electronic, remote), DVD/Blu-ray (videodisc)
     010 020 022 024 035   LCCN, ISBNs, ISSNs, EAN/UPC/ISMN and other standard numbers,
              BnF (FrPBN), Sudoc (PPN), OCLC (OCoLC) and other system numbers
     100/700  the first author, then the others (first indicator 1 when inverted "Name, Forename")
@@ -52,6 +52,12 @@ FORMATS: dict[str, tuple[str, str, dict[int, str], str | None]] = {
     "map": ("e", "m", {}, None),
     "board-game": ("r", "m", {33: "g"}, None),
     "video-game": ("m", "m", {26: "g"}, None),
+    # The digital offer's titles (catalogue_sync.online): remote electronic resources, 008's
+    # form of item 'o' (online) where the type has one (23; 29 for visual materials).
+    "online-periodical": ("a", "s", {21: "p", 23: "o"}, "cr |||||||||||"),
+    "online-video": ("g", "m", {29: "o", 33: "v"}, "cr |||||||||||"),
+    "online-music": ("j", "m", {23: "o"}, "cr |||||||||||"),
+    "online-resource": ("m", "m", {26: "j"}, "cr |||||||||||"),
     "other": ("p", "m", {}, None),  # mixed materials: what we cannot name
 }
 # Standard numbers as "scheme:value" (catalogue_sync.marc.identifiers) -> 024 first indicator.

@@ -166,6 +166,16 @@ def test_a_record_too_long_for_iso2709_keeps_a_copy_of_every_library() -> None:
     assert {field["a"] for field in read.get_fields("852")} == {"alpha", "beta"}
 
 
+@pytest.mark.parametrize(("format_", "leader", "position", "form"), [
+    ("online-periodical", "as", 23, "o"), ("online-video", "gm", 29, "o"),
+    ("online-music", "jm", 23, "o"), ("online-resource", "mm", 26, "j")])
+def test_online_titles_are_exported_as_remote_electronic_resources(
+        format_: str, leader: str, position: int, form: str) -> None:
+    record = to_marc(_merged(_display(format=format_)))
+    assert record.leader[6:8] == leader and record["008"].data[position] == form
+    assert record["007"].data.startswith("cr")
+
+
 def test_a_tombstone_has_nothing_to_export() -> None:
     with pytest.raises(ValueError, match="m000000000001"):
         to_marc(replace(_merged(_display()), deleted=True, display=None))
