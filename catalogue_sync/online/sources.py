@@ -69,6 +69,17 @@ def online_sources(network: NetworkConfig) -> dict[str, OnlineSource]:
             for (vendor, package), resources in sorted(packages.items())}
 
 
+def check_source(network: NetworkConfig, source: str) -> None:
+    """A member library's id or a vendor package's (``VENDOR.PACKAGE``); ConfigError listing
+    both otherwise."""
+    if source in network.libraries or source in online_sources(network):
+        return
+    libraries = ", ".join(sorted(network.libraries)) or "none yet"
+    packages = ", ".join(online_sources(network)) or "none"
+    raise ConfigError(f"{network.path}: no library or vendor package {source!r} (libraries: "
+                      f"{libraries}; packages: {packages})")
+
+
 def package_source(network: NetworkConfig, vendor: str, package: str) -> OnlineSource:
     """The declared package of a vendor; ConfigError listing what is declared otherwise."""
     if vendor not in network.vendors:

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from catalogue_sync.errors import CatalogueError
 from catalogue_sync.models import QuarantinedRecord, RawFormat
+from catalogue_sync.online.sources import check_source
 from services.cli.context import Context
 from services.cli.output import console
 
@@ -60,7 +61,7 @@ def quarantine_list(
     context: Context = ctx.obj
     network = context.network()
     if library is not None:
-        network.library(library)  # an unknown id is an error, not an empty list
+        check_source(network, library)  # an unknown id is an error, not an empty list
     with context.store(network) as store:
         entries = store.quarantine_list(library, limit=limit)
     if as_json:

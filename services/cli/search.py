@@ -25,6 +25,7 @@ from catalogue_sync.index.query import SORTS, Filters, SearchRequest, SearchResu
 from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.index.simple import parse
 from catalogue_sync.models import Format
+from catalogue_sync.online.sources import check_source
 from catalogue_sync.store import Store
 from services.cli.context import Context
 from services.cli.output import console, errors
@@ -73,7 +74,7 @@ def search(
     context: Context = ctx.obj
     network = context.network()
     for library in libraries or []:
-        network.library(library)  # an unknown id is a configuration error, with the list
+        check_source(network, library)  # an unknown id is a configuration error, with the list
     if format_ is not None and format_ not in FORMATS:
         raise typer.BadParameter(f"{format_!r}: one of {', '.join(FORMATS)}",
                                  param_hint="--format")

@@ -53,6 +53,13 @@ def test_import_from_the_sandbox_then_again_unchanged(run: Run, sandbox: Sandbox
     code, out, err = run("search", "--format", "e-book", "--json")
     formats = {hit["record"]["format"] for hit in json.loads(out)["hits"]}
     assert code == 0 and formats == {"e-book"}
+    # A package is named like a library where commands take one.
+    code, out, err = run("quarantine", "list", "--library", "lirenligne.romans")
+    assert code == 0 and "title_url is empty" in out, err
+    code, out, err = run("search", "--library", "lirenligne.romans", "--json")
+    assert code == 0 and json.loads(out)["total"] == int(titles), err
+    code, out, err = run("quarantine", "list", "--library", "lirenligne.nothing")
+    assert code != 0 and "lirenligne.romans)" in err
 
 
 def test_press_from_a_file_and_the_list_of_resources(run: Run) -> None:
