@@ -85,7 +85,7 @@ def test_filters_and_pages(run: Run, harvested: str, sandbox: SandboxServer) -> 
 
 def test_wrong_options_and_pages_out_of_range_are_explained(run: Run, harvested: str) -> None:
     code, _, err = run("search", "x", "--library", "nowhere")
-    assert code == 2 and "no library 'nowhere'" in err
+    assert code == 2 and "no library or vendor package 'nowhere'" in err
     code, _, err = run("search", "x", "--format", "scroll")
     assert code == 2 and "book" in err
     code, _, err = run("search", "x", "--sort", "random")
