@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from catalogue_sync.config import get_settings
 from catalogue_sync.errors import CatalogueError, ConfigError
-from services.cli import harvest, library, merge, records, resources, search, serve, vendor
+from services.cli import harvest, library, merge, records, resources, search, serve, stats, vendor
 from services.cli.context import Context
 from services.cli.output import errors, setup_logging
 
@@ -33,6 +33,7 @@ app.add_typer(merge.export_app, name="export")
 app.add_typer(serve.serve_app, name="serve")
 app.add_typer(vendor.vendor_app, name="vendor")
 app.add_typer(resources.resources_app, name="resources")
+app.add_typer(stats.stats_app, name="stats")
 app.command()(records.status)
 app.command("harvest")(harvest.harvest)
 app.command("index")(search.index)
