@@ -30,6 +30,7 @@ import secrets
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -330,20 +331,27 @@ _purged = [0.0]
 
 
 def record_opening(store: Store, keys: PseudonymKeys, session: Session,
-                   resource: ResourceConfig, *, keep_days: int) -> None:
+                   resource: ResourceConfig, *, keep_days: int,
+                   counts: Callable[[str, str], bool] = lambda session, resource: True,
+                   ) -> None:
     """A signed-in patron opens ``resource``: what its vendor's pseudonym stands for now,
     and a usage event (hour, resource, library, category, salted session hash). Once an
     hour, rows of sign-ins older than ``keep_days`` ([gateway] entitlement_days) go: they
-    answer "not entitled" anyway, and what is of no use is not kept."""
+    answer "not entitled" anyway, and what is of no use is not kept. ``counts(session hash,
+    resource)`` says whether the opening is a usage event (the gateway's is COUNTER's
+    double-click filter, ``catalogue_sync.stats.clicks``); the pseudonym row is kept anyway."""
     patron, now = session.patron, utcnow()
+    hashed = session_hash(keys, session)
+    counted = counts(hashed, resource.id)
     known = KnownPatron(patron.library, patron.category,
                         datetime.fromtimestamp(session.started, UTC))
     with store.transaction(f"recording the opening of {resource.id}", writes=True) as connection:
         _rows.remember_patron(connection, resource.vendor,
                               pseudonym(patron.subject, resource.vendor), known)
-        _rows.add_usage(connection, hour=now.replace(minute=0, second=0, microsecond=0),
-                        resource=resource.id, library=patron.library,
-                        category=patron.category, session_hash=session_hash(keys, session))
+        if counted:
+            _rows.add_usage(connection, hour=now.replace(minute=0, second=0, microsecond=0),
+                            resource=resource.id, library=patron.library,
+                            category=patron.category, session_hash=hashed)
         if time.monotonic() - _purged[0] > PURGE_EVERY:
             _purged[0] = time.monotonic()
             forgotten = _rows.forget_patrons(connection, now - timedelta(days=keep_days))

@@ -92,7 +92,8 @@ def login(request: Request, context: Context, session: CurrentSession) -> Respon
     grant = cas.grant_for(vendor, resource, session.patron, service, fresh=fresh)
     ticket = tickets_of(context).issue(grant)
     record_opening(context.store, context.keys, session, resource,
-                       keep_days=context.network.gateway.entitlement_days)
+                       keep_days=context.network.gateway.entitlement_days,
+                       counts=context.first_click)
     log.info("cas ticket issued for %s, resource %s", vendor.id, resource.id)
     return RedirectResponse(with_ticket(service, ticket), status_code=303, headers=NO_STORE)
 

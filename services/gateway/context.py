@@ -13,6 +13,7 @@ from catalogue_sync.gateway.pseudonyms import PseudonymKeys
 from catalogue_sync.gateway.sessions import Sessions
 from catalogue_sync.gateway.signin import SignIn
 from catalogue_sync.gateway.throttle import Throttle
+from catalogue_sync.stats.clicks import first_click
 from catalogue_sync.store import Store
 from connectors import registry
 
@@ -53,6 +54,10 @@ class GatewayContext:
         store = Store(network.database_url(settings))
         store.create_schema()
         return cls(network, client, keys, sessions, sign_in, store)
+
+    def first_click(self, session_hash: str, resource: str) -> bool:
+        """Whether an opening counts in the statistics (COUNTER's double-click filter)."""
+        return first_click(self.redis, self.sessions.prefix, session_hash, resource)
 
     async def close(self) -> None:
         self.redis.close()
