@@ -82,15 +82,6 @@ def install_error_handlers(app: FastAPI, *, pages: PageFor | None = None) -> Non
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
 
-def add_health(app: FastAPI) -> None:
-    """``GET /health``: liveness, for load balancers and docker-compose's healthchecks."""
-
-    @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
-        """Liveness: the service answers."""
-        return {"status": "ok"}
-
-
 def wants_html(request: Request) -> bool:
     """A browser's request: it names HTML among what it accepts (API clients do not)."""
     return "text/html" in request.headers.get("accept", "")

@@ -18,6 +18,7 @@ from catalogue_sync.errors import CatalogueError, ConfigError
 from services.cli import harvest, library, merge, records, resources, search, serve, stats, vendor
 from services.cli.context import Context
 from services.cli.output import errors, setup_logging
+from services.logs import LOG_FORMATS, use_log_format
 
 app = typer.Typer(
     name="catalogue-sync",
@@ -51,9 +52,18 @@ def _global(
                      help="The network file.", show_default="./network.toml"),
     ] = None,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "",
+    log_format: Annotated[
+        str,
+        typer.Option(envvar="CATALOGUE_SYNC_LOG_FORMAT",
+                     help="text, or json: one JSON object per line (for log collectors)."),
+    ] = "text",
 ) -> None:
+    if log_format not in LOG_FORMATS:
+        raise typer.BadParameter(f"{log_format!r}: use one of {', '.join(LOG_FORMATS)}",
+                                 param_hint="--log-format")
     settings = get_settings()
     setup_logging(log_level or settings.log_level)
+    use_log_format(log_format)
     ctx.obj = Context(config=config or settings.config)
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import Counter
 
 from services.gateway import api, cas, web
 from services.gateway.access import check_vendor_keys
 from services.gateway.context import GatewayContext
-from services.http import add_health, install_error_handlers
+from services.http import install_error_handlers
+from services.operations import add_operations, redis_check, store_check
 from services.search.web.pages import STATIC_DIR, STATIC_PATH
 
 HERE = Path(__file__).resolve().parent
@@ -39,7 +41,11 @@ def create_app(context: GatewayContext, *, close_context: bool = False) -> FastA
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="catalogue-static")
     app.mount("/static/gateway", StaticFiles(directory=HERE / "static"), name="gateway-static")
 
-    add_health(app)
+    metrics = add_operations(app, required={"store": store_check(context.store),
+                                            "redis": redis_check(context.redis)})
+    app.state.sign_ins = Counter(
+        "gateway_sign_ins", "Patrons' sign-in attempts, by outcome", ["outcome"],
+        registry=metrics.registry)
 
     return app
 

@@ -71,6 +71,7 @@ async def signin(request: Request, context: Context, session: CurrentSession) ->
     address = request.client.host if request.client else ""
     outcome = await context.sign_in(form.get("carte", ""), form.get("code", ""), chosen,
                                     address)
+    count_sign_in(request, outcome)
     if isinstance(outcome, SignedIn):
         if session is not None:  # a session from before never carries over (fixation)
             context.sessions.close(session)
@@ -87,6 +88,18 @@ async def signin(request: Request, context: Context, session: CurrentSession) ->
                    ChooseLibrary: ("choose_library", 400)}[type(outcome)]
     return signin_page(request, context, message=key, status=status, next_path=next_path,
                        chosen=chosen)
+
+
+SIGN_IN_OUTCOMES = {SignedIn: "signed-in", Refused: "refused", Locked: "locked",
+                    Unavailable: "unavailable"}
+"""The metrics' names of sign-in outcomes (choosing a library is not one: the patron goes on)."""
+
+
+def count_sign_in(request: Request, outcome: object) -> None:
+    """Count the attempt in the app's ``gateway_sign_ins_total`` by outcome."""
+    name = SIGN_IN_OUTCOMES.get(type(outcome))
+    if name is not None:
+        request.app.state.sign_ins.labels(outcome=name).inc()
 
 
 @router.post("/deconnexion")
@@ -134,7 +147,8 @@ def open_one(resource_id: str, request: Request, context: Context,
     if context.network.vendors[resource.vendor].access != "cas":
         # A CAS vendor sends the patron to /cas/login, which records the opening there.
         record_opening(context.store, context.keys, session, resource,
-                       keep_days=context.network.gateway.entitlement_days)
+                       keep_days=context.network.gateway.entitlement_days,
+                       counts=context.first_click)
     return RedirectResponse(open_resource(context, session, resource), status_code=303)
 
 

@@ -8,10 +8,12 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 
-from services.http import add_health, install_error_handlers
+from services.http import install_error_handlers
+from services.operations import Check, add_operations, cache_check, store_check
 from services.search import api, availability, oai, sru
 from services.search.context import SearchContext
 from services.search.web import address_page, install_web
+from services.search.web.params import PATH as SEARCH_PAGE
 
 
 def create_app(context: SearchContext, *, close_context: bool = False) -> FastAPI:
@@ -34,9 +36,28 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
     app.include_router(sru.router)
     install_web(app)
 
-    add_health(app)
+    add_operations(app, required={"store": store_check(context.store),
+                                  "index": index_check(context)},
+                   optional={"redis": cache_check(context.cache)},
+                   search_routes=SEARCH_ROUTES)
 
     return app
+
+
+SEARCH_ROUTES = (f"{api.PREFIX}/search", SEARCH_PAGE, "/sru")
+"""The routes whose answers are searches, timed apart in the metrics."""
+
+
+def index_check(context: SearchContext) -> Check:
+    """The index has a generation in use (a search service without one cannot search)."""
+    def check() -> None:
+        if context.searcher is None:
+            raise LookupError("no search index is configured ([index] path)")
+        index = context.searcher.catalogue_index
+        if index.state() is None:
+            raise LookupError(f"no search index in {index.path} yet: build it with "
+                              "`catalogue-sync index`")
+    return check
 
 
 def _version() -> str:
