@@ -256,3 +256,16 @@ def test_a_cas_ticket_makes_the_patron_known_to_the_vendor_s_api(
         counted = connection.execute(sa.select(sa.func.count()).select_from(usage_events)
                                      .where(usage_events.c.resource == "presse")).scalar()
     assert counted == 1, "one opening, counted once"
+
+
+def test_a_double_click_is_one_usage_event(
+        browsers: Browsers, context: GatewayContext) -> None:
+    """COUNTER: the same resource opened twice by a session within 30 s counts once."""
+    adult = browsers.signed_in("adult")
+    first, second = opens(adult, "films-tous"), opens(adult, "films-tous")
+    assert first == second
+    opens(browsers.signed_in("adult"), "films-tous")  # another session counts again
+    with context.store.transaction("reading usage") as connection:
+        counted = connection.execute(sa.select(sa.func.count()).select_from(usage_events)
+                                     .where(usage_events.c.resource == "films-tous")).scalar()
+    assert counted == 2
