@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -90,3 +91,25 @@ def use_log_format(log_format: str) -> None:
         handler.addFilter(RequestIdFilter())
         if log_format == "json":
             handler.setFormatter(JsonFormatter())
+
+
+FORMAT_VARIABLE = "CATALOGUE_SYNC_LOG_FORMAT"
+LEVEL_VARIABLE = "CATALOGUE_SYNC_LOG_LEVEL"
+
+
+def hand_down() -> None:
+    """Put this process's log level and format in the environment, for the worker processes
+    ``serve --workers`` starts: they are new interpreters, and set logging up from it."""
+    root = logging.getLogger()
+    json_lines = any(isinstance(handler.formatter, JsonFormatter) for handler in root.handlers)
+    os.environ[LEVEL_VARIABLE] = logging.getLevelName(root.level)
+    os.environ[FORMAT_VARIABLE] = "json" if json_lines else "text"
+
+
+def set_up_from_environment() -> None:
+    """In a worker process: logging as the command that started it had it (``hand_down``)."""
+    from services.cli.output import setup_logging  # the command line's own setup
+
+    setup_logging(os.environ.get(LEVEL_VARIABLE, "INFO"))
+    use_log_format(os.environ.get(FORMAT_VARIABLE, "text"))
+    install_access_log_filter()

@@ -17,6 +17,7 @@ from services.cli.context import Context
 from services.gateway import asgi as gateway_asgi
 from services.gateway.app import create_app as create_gateway
 from services.gateway.context import GatewayContext
+from services.logs import hand_down
 from services.search import asgi as search_asgi
 from services.search.app import create_app
 from services.search.context import SearchContext
@@ -61,6 +62,7 @@ def run(context: Context, host: str, port: int, workers: int, factory: str,
         uvicorn.run(app(), host=host, port=port, log_config=None)
         return
     os.environ["CATALOGUE_SYNC_CONFIG"] = str(context.config.resolve())
+    hand_down()
     get_settings.cache_clear()
     config = uvicorn.Config(factory, factory=True, host=host, port=port, workers=workers,
                             log_config=None)

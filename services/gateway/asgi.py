@@ -11,11 +11,13 @@ from catalogue_sync.config import get_settings, load_network
 from connectors import registry
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
+from services.logs import set_up_from_environment
 
 FACTORY = "services.gateway.asgi:app_from_environment"
 
 
 def app_from_environment() -> FastAPI:
+    set_up_from_environment()
     settings = get_settings()
     network = load_network(settings.config)
     registry.validate(network)

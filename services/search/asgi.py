@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from catalogue_sync.config import get_settings, load_network
 from connectors import registry
+from services.logs import set_up_from_environment
 from services.search.app import create_app
 from services.search.context import SearchContext
 
@@ -20,6 +21,7 @@ FACTORY = "services.search.asgi:app_from_environment"
 
 def app_from_environment() -> FastAPI:
     """The app over the network file the settings name, closed with the app."""
+    set_up_from_environment()
     settings = get_settings()
     network = load_network(settings.config)
     registry.validate(network)

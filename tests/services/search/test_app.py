@@ -44,7 +44,9 @@ def test_serve_search_runs_the_service_on_the_given_port(tmp_path: Path, store_u
             assert answer.status_code == 404, answer.text
     finally:
         process.terminate()
-        process.communicate(timeout=20)
+        _, logged = process.communicate(timeout=20)
+    # Every worker logs as the command does: its access lines reach the command's stderr.
+    assert "GET /api/v1/records/missing 404" in logged, logged[-2000:]
 
 
 def _with_checkout_path() -> dict[str, str]:
