@@ -66,11 +66,9 @@ def base_url(context: GatewayContext) -> Iterator[str]:
 
 
 @pytest.fixture
-def browsers(base_url: str) -> Iterator[Browsers]:
-    opened = Browsers(base_url)
-    yield opened
-    for browser in opened.opened:
-        browser.close()
+def gateway_url(base_url: str) -> str:
+    """This module's gateway, for the shared ``browsers`` fixture."""
+    return base_url
 
 
 @pytest.fixture

@@ -55,14 +55,6 @@ def sign_in(browsers: Browsers, card: str, pin: str) -> httpx.Response:
                                             "carte": card, "code": pin})
 
 
-@pytest.fixture
-def browsers(gateway_url: str) -> Iterator[Browsers]:
-    opened = Browsers(gateway_url)
-    yield opened
-    for browser in opened.opened:
-        browser.close()
-
-
 def test_patrons_sign_in_over_sip2_and_koha_rest_and_refusals_look_alike(
         browsers: Browsers, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("DEBUG")
