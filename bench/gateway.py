@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
 
+from bench.threads import in_threads  # noqa: E402
 from catalogue_sync.config import NetworkConfig, load_network  # noqa: E402
 from catalogue_sync.gateway import vendors  # noqa: E402
 from catalogue_sync.gateway.pseudonyms import PseudonymKeys, pseudonym  # noqa: E402
@@ -260,13 +261,8 @@ def drive(base_url: str, call: Call, clients: int, seconds: float, step: str) ->
         finally:
             connection.close()
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Measured(step, clients, len(latencies), errors[0], time.monotonic() - started,
+    seconds = in_threads(clients, client)
+    return Measured(step, clients, len(latencies), errors[0], seconds,
                     latencies)
 
 
@@ -320,14 +316,9 @@ def ticket_step(base_url: str, sessions: list[str], clients: int, seconds: float
         finally:
             connection.close()
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    seconds = in_threads(clients, client)
     # The time includes the untimed logins: requests/s counts validations only.
-    return Measured("ticket", clients, len(latencies), errors[0], time.monotonic() - started,
+    return Measured("ticket", clients, len(latencies), errors[0], seconds,
                     latencies)
 
 

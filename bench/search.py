@@ -46,6 +46,7 @@ import redis  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench import merge as merge_bench  # noqa: E402
+from bench.threads import in_threads  # noqa: E402
 from catalogue_sync.config import load_network  # noqa: E402
 from catalogue_sync.index.indexer import CatalogueIndex  # noqa: E402
 from catalogue_sync.store import Store  # noqa: E402
@@ -208,13 +209,8 @@ def drive(base_url: str, mix: list[dict[str, Any]], clients: int, seconds: float
         finally:
             connection.close()
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Measured(clients, len(latencies), errors[0], time.monotonic() - started, latencies,
+    seconds = in_threads(clients, client)
+    return Measured(clients, len(latencies), errors[0], seconds, latencies,
                     cached[0])
 
 
