@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from catalogue_sync.errors import ConfigError
 from catalogue_sync.models import Flavour, LibraryKind
 from catalogue_sync.offer import GatewaySettings, ResourceConfig, VendorConfig
+from catalogue_sync.schedule import parse_schedule
 
 LIBRARY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 DEFAULT_DATABASE = "sqlite:///var/catalogue-sync.db"
@@ -162,6 +163,47 @@ class LibraryConfig(_Strict):
     """Where the record page asks for live item status; None: the harvested status only."""
     patrons: PatronsConfig | None = None
     """Where the gateway checks a card and PIN; None: this library's patrons cannot sign in."""
+    schedule: str | None = None
+    """When the harvester service harvests this library on its own: an interval
+    ("every 6h", "every 30m", "every 1d") or a cron line ("0 3 * * *", UTC). None: only
+    when asked (``harvest --queue``, the dashboard)."""
+    commune: str | None = None
+    """The commune the library is in (its territory, for usage statistics)."""
+    code_insee: str | None = None
+    """The commune's INSEE code (e.g. "86194" for Poitiers)."""
+    departement: str | None = None
+    """The département's code (e.g. "86", "2A", "974"); the first digits of ``code_insee``
+    when it is not given."""
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_is_one(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_schedule(value)
+        return value
+
+    @field_validator("code_insee")
+    @classmethod
+    def _code_insee_is_one(cls, value: str | None) -> str | None:
+        if value is not None and not CODE_INSEE.match(value):
+            raise ValueError(f"an INSEE commune code is five characters like '86194' or "
+                             f"'2A004', not {value!r}")
+        return value
+
+    @field_validator("departement")
+    @classmethod
+    def _departement_is_one(cls, value: str | None) -> str | None:
+        if value is not None and not DEPARTEMENT.match(value):
+            raise ValueError(f"a département code is like '86', '2A' or '974', not {value!r}")
+        return value
+
+    @property
+    def territory_departement(self) -> str | None:
+        """The library's département: given, or read from its commune's INSEE code."""
+        if self.departement is not None or self.code_insee is None:
+            return self.departement
+        code = self.code_insee
+        return code[:3] if code.startswith("97") else code[:2]
 
     @field_validator("id")
     @classmethod
@@ -205,6 +247,8 @@ class LibraryConfig(_Strict):
         return self.opac_url.replace("{record}", quote(local_id, safe=""))
 
 
+CODE_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+DEPARTEMENT = re.compile(r"^(\d{2}|2[AB]|97\d)$")
 OPAC_URL = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 REPOSITORY_ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z][a-zA-Z0-9-]*)+$")
 EMAIL = re.compile(r"^\S+@(\S+\.)+\S+$")
@@ -320,6 +364,40 @@ class AvailabilitySettings(_Strict):
     so an ILS that is down does not slow every record page."""
 
 
+class HarvesterConfig(_Strict):
+    """``[harvester]``: the harvester service's job queue (services/harvester)."""
+
+    lock_seconds: int = Field(default=120, ge=2, le=3600)
+    """How long a library's harvest lock lasts unless its worker renews it (every third of
+    this): a killed worker's library can be harvested again after this long."""
+    heartbeat_seconds: int = Field(default=60, ge=2, le=3600)
+    """A worker silent this long is taken for dead, and the jobs it held go back to the
+    queue for another worker."""
+    retry_seconds: int = Field(default=30, ge=1, le=3600)
+    """How long a job waits before it tries again when its library is locked."""
+    namespace: str = Field(default="catalogue-sync", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    """The start of every Redis key of the queue, so that several networks can share one
+    Redis."""
+
+
+class StatisticsConfig(_Strict):
+    """``[statistics]``: usage statistics of the digital offer (catalogue_sync.stats)."""
+
+    threshold: int = Field(default=5, ge=1, le=1000)
+    """A cell with fewer distinct sessions than this is suppressed in every report and
+    chart."""
+    retention_months: int = Field(default=13, ge=1, le=120)
+    """Raw usage events are deleted when they are older than this many whole months."""
+    purge_schedule: str = "30 3 * * *"
+    """When the harvester service deletes expired usage events (cron line, UTC)."""
+
+    @field_validator("purge_schedule")
+    @classmethod
+    def _schedule_is_one(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+
 class NetworkConfig(_Strict):
     """The whole network file."""
 
@@ -334,6 +412,8 @@ class NetworkConfig(_Strict):
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     vendors: dict[str, VendorConfig] = Field(default_factory=dict)
     resources: dict[str, ResourceConfig] = Field(default_factory=dict)
+    harvester: HarvesterConfig = Field(default_factory=HarvesterConfig)
+    statistics: StatisticsConfig = Field(default_factory=StatisticsConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -464,6 +544,15 @@ url = "{database}"
 # cache_ttl = 60              # seconds an ILS's answer is reused (Redis)
 # retry_after = 30            # seconds a failing ILS is left alone
 
+# [harvester]                 # the harvester service (catalogue-sync serve harvester)
+# lock_seconds = 120          # a killed worker's library is free again after this long
+# heartbeat_seconds = 60      # a silent worker's jobs go back to the queue after this long
+
+# [statistics]                # usage statistics of the digital offer
+# threshold = 5               # cells with fewer distinct sessions are suppressed
+# retention_months = 13       # raw usage events are deleted after this many months
+# purge_schedule = "30 3 * * *"   # when (cron, UTC)
+
 # One table per member library, for example:
 #
 # [libraries.poitiers-fm]
@@ -475,6 +564,9 @@ url = "{database}"
 # id_field = "001"            # where dumps keep the record id: "001" or e.g. "999$c"
 # opac_url = "https://opac.example.org/cgi-bin/koha/opac-detail.pl?biblionumber={{record}}"
 #                             # the library's own page of a record ({{record}}: its id)
+# schedule = "every 6h"       # harvested by the harvester service: "every 30m", "0 3 * * *"
+# commune = "Poitiers"        # its territory, for usage statistics
+# code_insee = "86194"
 #
 # [libraries.poitiers-fm.connector]
 # type = "oai-pmh"            # see `catalogue-sync connectors`

@@ -1,0 +1,137 @@
+"""Queueing jobs and reading where they stand, without running any.
+
+The search service (dashboard buttons) and the command line (``harvest --queue``) queue jobs
+through this module; the workers (``services.harvester.worker``) run them. A message names its
+actor by name only, so queueing needs neither the actors nor their dependencies.
+
+Each library's latest job is also kept in a Redis hash (``<namespace>:job:<library>``), which
+the dashboard shows: queued, running (on which worker, since when), done or failed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import dramatiq
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from redis.typing import EncodableT
+
+from catalogue_sync.config import HarvesterConfig, NetworkConfig
+from catalogue_sync.errors import ConfigError
+
+QUEUE = "harvest"
+"""One queue for every job: harvests, checks, merges and purges wait in order of arrival."""
+MAINTENANCE_CHANCE = 20_000
+"""Out of a million broker calls, how many look for dead workers' jobs. Idle workers call
+about once a second and our heartbeat every few seconds, so a dead worker's job is found
+within seconds of its heartbeat timeout (dramatiq's default, 1 in 1,000, can take minutes)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    """Where a library's latest job stands."""
+
+    library: str
+    kind: str
+    """harvest, full-harvest or check."""
+    state: str
+    """queued, running, done or failed."""
+    at: datetime
+    """When it reached this state."""
+    worker: str | None = None
+    detail: str | None = None
+    """The error of a failed job, or a check's answer."""
+
+
+def make_broker(redis_url: str, config: HarvesterConfig) -> RedisBroker:
+    """The Redis broker every worker and every queueing process shares."""
+    broker: RedisBroker = RedisBroker(  # type: ignore[no-untyped-call]  # not annotated
+        url=redis_url, namespace=config.namespace,
+        heartbeat_timeout=config.heartbeat_seconds * 1000,
+        maintenance_chance=MAINTENANCE_CHANCE)
+    return broker
+
+
+def redis_url_of(network: NetworkConfig) -> str:
+    """The queue's Redis: CATALOGUE_SYNC_REDIS_URL or [cache] redis_url."""
+    url = network.redis_url()
+    if url is None:
+        raise ConfigError(f"{network.path}: the harvester service needs Redis: set "
+                          "CATALOGUE_SYNC_REDIS_URL or [cache] redis_url")
+    return url
+
+
+class JobQueue:
+    """Queues jobs for the workers and reports each library's latest job."""
+
+    def __init__(self, redis_url: str, config: HarvesterConfig) -> None:
+        self.config = config
+        self.broker = make_broker(redis_url, config)
+        self.broker.declare_queue(QUEUE)
+        self.redis: redis.Redis = redis.Redis.from_url(redis_url, decode_responses=True)
+
+    @classmethod
+    def of(cls, network: NetworkConfig) -> JobQueue:
+        return cls(redis_url_of(network), network.harvester)
+
+    def close(self) -> None:
+        self.broker.close()
+        self.redis.close()
+
+    def harvest(self, library: str, *, full: bool = False, origin: str = "cli") -> str:
+        """Queue a harvest of one library; the message id."""
+        kind = "full-harvest" if full else "harvest"
+        self.set_state(library, kind, "queued", detail=f"by {origin}")
+        return self._send("harvest", library, full=full)
+
+    def check(self, library: str, *, origin: str = "cli") -> str:
+        """Queue a connection check of one library; the message id."""
+        self.set_state(library, "check", "queued", detail=f"by {origin}")
+        return self._send("check", library)
+
+    def refresh(self) -> str | None:
+        """Queue a merge and index update, unless one is already waiting; its message id."""
+        if not self.redis.set(self._key("refresh-pending"), "1", nx=True, ex=3600):
+            return None
+        return self._send("refresh")
+
+    def purge_usage(self) -> str:
+        return self._send("purge_usage")
+
+    def depth(self) -> int:
+        """Jobs waiting (not those running)."""
+        return int(self.broker.do_qsize(QUEUE))
+
+    def jobs(self) -> dict[str, JobState]:
+        """Each library's latest job."""
+        states = {}
+        for key in self.redis.scan_iter(self._key("job:*"), count=500):
+            if fields := self.redis.hgetall(key):
+                state = _state({str(name): str(value) for name, value in fields.items()})
+                states[state.library] = state
+        return states
+
+    def set_state(self, library: str, kind: str, state: str, *, worker: str | None = None,
+                  detail: str | None = None) -> None:
+        fields: dict[EncodableT, EncodableT] = {
+            "library": library, "kind": kind, "state": state, "at": str(time.time()),
+            "worker": worker or "", "detail": detail or ""}
+        self.redis.hset(self._key(f"job:{library}"), mapping=fields)
+
+    def _send(self, actor: str, *args: Any, **kwargs: Any) -> str:
+        message: dramatiq.Message[Any] = dramatiq.Message(
+            queue_name=QUEUE, actor_name=actor, args=args, kwargs=kwargs, options={})
+        return self.broker.enqueue(message).message_id
+
+    def _key(self, name: str) -> str:
+        return f"{self.config.namespace}:{name}"
+
+
+def _state(fields: dict[str, str]) -> JobState:
+    return JobState(library=fields["library"], kind=fields["kind"], state=fields["state"],
+                    at=datetime.fromtimestamp(float(fields["at"]), UTC),
+                    worker=fields["worker"] or None, detail=fields["detail"] or None)
