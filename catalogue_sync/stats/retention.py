@@ -1,4 +1,8 @@
-"""Raw usage events are kept a limited time: reports older than that are made before."""
+"""Raw usage events are kept a limited time: reports older than that are made before.
+
+``purge_expired`` is the scheduled job (the harvester service runs it at
+``[statistics] purge_schedule``); ``purge_usage`` deletes before any instant.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from catalogue_sync.config import StatisticsConfig
 from catalogue_sync.errors import InvalidRequest
 from catalogue_sync.store import Store
 from catalogue_sync.store.schema import usage_events
@@ -27,6 +32,15 @@ def purge_usage(store: Store, before: datetime) -> int:
     deleted = int(done.rowcount or 0)
     log.info("usage events purged", extra={"before": before.isoformat(), "deleted": deleted})
     return deleted
+
+
+def purge_expired(store: Store, settings: StatisticsConfig,
+                  now: datetime | None = None) -> int:
+    """Delete the events older than ``settings.retention_months`` whole months; how many went.
+
+    For the harvester service's scheduled job: ``purge_expired(store, network.statistics)``.
+    """
+    return purge_usage(store, cutoff(settings.retention_months, now))
 
 
 def cutoff(months: int, now: datetime | None = None) -> datetime:

@@ -73,7 +73,9 @@ def test_reports_by_library_and_category_and_within_the_dates(store: Store) -> N
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"by": "vendor"}, "not 'vendor'"),
-    ({"period": "week"}, "day or month, not 'week'"),
+    ({"period": "week"}, "day, month or total, not 'week'"),
+    ({"by": "commune"}, "by commune needs the network file"),
+    ({"end": date(9999, 12, 31)}, "dates are from 1970 to 9998"),
     ({"threshold": 0}, "at least 1 session"),
     ({"start": date(2026, 4, 1)}, "ends (2026-03-31) before it starts (2026-04-01)"),
 ])
@@ -101,13 +103,18 @@ def test_counter_json_has_the_header_and_metrics_and_no_hidden_cell(store: Store
     json.dumps(document)  # serializable as it is
     header = document["Report_Header"]
     assert header["Report_Name"] == "Database Master Report" and header["Release"] == "5"
-    assert header["Reporting_Period"] == {"Begin_Date": "2026-03-01", "End_Date": "2026-03-31"}
+    assert header["Report_ID"] == "DR"
+    assert header["Report_Filters"] == [{"Name": "Begin_Date", "Value": "2026-03-01"},
+                                        {"Name": "End_Date", "Value": "2026-03-31"}]
+    assert header["Report_Attributes"] == [{"Name": "Granularity", "Value": "Month"}]
+    assert (header["Exceptions"][0]["Code"], header["Exceptions"][0]["Severity"]) == (0, "Info")
     assert "1 cells" in header["Exceptions"][0]["Data"]
     (item,) = document["Report_Items"]
-    assert item["Database"] == "films"
-    assert item["Performance"] == [{"Period": {"Begin": "2026-03"}, "Instance": [
-        {"Metric_Type": "Total_Item_Requests", "Count": 7},
-        {"Metric_Type": "Unique_Item_Requests", "Count": 6}]}]
+    assert item["Database"] == "films" and item["Data_Type"] == "Database"
+    assert item["Performance"] == [
+        {"Period": {"Begin_Date": "2026-03-01", "End_Date": "2026-03-31"}, "Instance": [
+            {"Metric_Type": "Total_Item_Requests", "Count": 7},
+            {"Metric_Type": "Unique_Item_Requests", "Count": 6}]}]
     assert "musique" not in json.dumps(document)
 
 
