@@ -11,10 +11,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from catalogue_sync.config import NetworkConfig
 from catalogue_sync.stats import Report, purge_usage, usage_report
 from catalogue_sync.stats.export import to_counter_json, to_csv
-from catalogue_sync.stats.report import DEFAULT_THRESHOLD
-from catalogue_sync.stats.retention import DEFAULT_MONTHS, cutoff
+from catalogue_sync.stats.retention import cutoff
 from services.cli.context import Context
 from services.cli.output import console
 
@@ -25,11 +25,15 @@ class ReportBy(StrEnum):
     resource = "resource"
     library = "library"
     category = "category"
+    commune = "commune"
+    departement = "departement"
+    network = "network"
 
 
 class ReportPeriod(StrEnum):
     day = "day"
     month = "month"
+    total = "total"
 
 
 stats_app = typer.Typer(help="Usage statistics of the network's e-resources.",
@@ -46,12 +50,14 @@ def usage(
         show_default="the first of the month a year ago")] = None,
     end: Annotated[datetime | None, typer.Option(
         "--to", formats=["%Y-%m-%d"], help="Last day, included.", show_default="today")] = None,
-    threshold: Annotated[int, typer.Option(
-        help="Cells with fewer distinct sessions are suppressed.")] = DEFAULT_THRESHOLD,
+    threshold: Annotated[int | None, typer.Option(
+        help="Cells with fewer distinct sessions are suppressed; may raise, never lower, "
+             "the network's.", show_default="[statistics] threshold")] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="COUNTER-style JSON on stdout.")] = False,
 ) -> None:
-    """Requests and distinct sessions per resource, library or category, by day or month."""
+    """Requests and distinct sessions per resource, library, category, commune, département
+    or for the whole network, by day, by month or in total."""
     if as_csv and as_json:
         raise typer.BadParameter("--csv or --json, not both")
     today = datetime.now(UTC).date()
@@ -59,13 +65,13 @@ def usage(
     context: Context = ctx.obj
     network = context.network()
     with context.store(network) as store:
-        report = usage_report(store, by=by.value,
-                              period=period.value, start=first,
-                              end=end.date() if end else today, threshold=threshold)
+        report = usage_report(store, by=by.value, period=period.value, start=first,
+                              end=end.date() if end else today,
+                              threshold=_threshold(threshold, network), network=network)
     if as_csv:
         print(to_csv(report), end="")
     elif as_json:
-        print(json.dumps(to_counter_json(report), indent=2, ensure_ascii=False))
+        print(json.dumps(to_counter_json(report, network), indent=2, ensure_ascii=False))
     else:
         console.print(_table(report))
 
@@ -73,16 +79,29 @@ def usage(
 @stats_app.command("purge")
 def purge(
     ctx: typer.Context,
-    months: Annotated[int, typer.Option(
-        min=1, help="Whole months of events kept, besides the current one.")] = DEFAULT_MONTHS,
+    months: Annotated[int | None, typer.Option(
+        min=1, help="Whole months of events kept, besides the current one.",
+        show_default="[statistics] retention_months")] = None,
 ) -> None:
-    """Delete raw usage events older than MONTHS whole months (for a scheduled job)."""
+    """Delete raw usage events older than MONTHS whole months (the harvester service does it
+    on its own at [statistics] purge_schedule)."""
     context: Context = ctx.obj
     network = context.network()
-    before = cutoff(months)
+    before = cutoff(months or network.statistics.retention_months)
     with context.store(network) as store:
         deleted = purge_usage(store, before)
     console.print(f"Deleted {deleted} usage events before {before:%Y-%m-%d}.")
+
+
+def _threshold(asked: int | None, network: NetworkConfig) -> int:
+    """The network's threshold, or a higher one asked: a lower one would show cells the
+    network decided to hide (change [statistics] threshold for that)."""
+    floor = network.statistics.threshold
+    if asked is not None and asked < floor:
+        raise typer.BadParameter(f"--threshold {asked} is below the network's threshold "
+                                 f"({floor}, [statistics] in network.toml); it may only be "
+                                 "raised", param_hint="--threshold")
+    return floor if asked is None else asked
 
 
 def _table(report: Report) -> Table:

@@ -14,14 +14,25 @@ from tests.services.cli.conftest import Run
 NETWORK = '''
 [storage]
 url = "{url}"
+{more}
+'''
+LIB_A = '''
+[libraries.lib-a]
+name = "Médiathèque A"
+flavour = "marc21"
+commune = "Poitiers"
+code_insee = "86194"
+[libraries.lib-a.connector]
+type = "marc-file"
+path = "dump.mrc"
 '''
 RANGE = ("--from", "2026-03-01", "--to", "2026-03-31")
 
 
-def network_with_usage(tmp_path: Path, store_url: str) -> Path:
+def network_with_usage(tmp_path: Path, store_url: str, more: str = "") -> Path:
     """films opened by five sessions in March, presse by two, and an event of 2020."""
     config = tmp_path / "network.toml"
-    config.write_text(NETWORK.format(url=store_url))
+    config.write_text(NETWORK.format(url=store_url, more=more))
     store = Store(load_network(config).database_url())
     store.create_schema()
     events = [("films", s, datetime(2026, 3, 2, 10, tzinfo=UTC)) for s in "abcde"]
@@ -57,7 +68,8 @@ def test_usage_as_csv_and_json(cli: Run, tmp_path: Path, store_url: str) -> None
     code, out, _ = cli("--config", str(config), "stats", "usage", *RANGE, "--by", "library",
                        "--json")
     document = json.loads(out)
-    assert code == 0 and document["Report_Items"][0]["Platform"] == "lib-a"
+    assert code == 0 and document["Report_Items"][0]["Library"] == "lib-a"
+    assert document["Report_Header"]["Report_ID"] == "PR"
     code, _, err = cli("--config", str(config), "stats", "usage", "--csv", "--json")
     assert code == 2 and "not both" in err
     code, _, err = cli("--config", str(config), "stats", "usage", "--by", "vendor")
@@ -72,3 +84,30 @@ def test_purge_deletes_events_older_than_the_months_kept(cli: Run, tmp_path: Pat
     code, out, _ = cli("--config", str(config), "stats", "usage", "--from", "2020-01-01",
                        "--to", "2026-03-31", "--csv")
     assert "2020" not in out and "films" in out
+
+
+def test_usage_by_commune_and_the_network_s_threshold(cli: Run, tmp_path: Path,
+                                                      store_url: str) -> None:
+    config = network_with_usage(tmp_path, store_url, "[statistics]\nthreshold = 2\n" + LIB_A)
+    code, out, err = cli("--config", str(config), "stats", "usage", *RANGE, "--by", "commune",
+                         "--csv")
+    assert code == 0, err
+    assert out.splitlines()[1:] == ["2026-03,Poitiers (86194),7,5,"]
+    # The threshold is the network's (2): presse's two sessions are shown.
+    code, out, _ = cli("--config", str(config), "stats", "usage", *RANGE, "--csv")
+    assert "2026-03,presse,2,2," in out.splitlines()
+    code, out, _ = cli("--config", str(config), "stats", "usage", *RANGE, "--csv",
+                       "--threshold", "6")
+    assert code == 0 and "2026-03,films,,,yes" in out.splitlines()
+    code, _, err = cli("--config", str(config), "stats", "usage", *RANGE, "--threshold", "1")
+    assert code == 2 and "below the network's threshold" in " ".join(err.split())
+
+
+def test_purge_keeps_the_network_s_retention_months(cli: Run, tmp_path: Path,
+                                                    store_url: str) -> None:
+    config = network_with_usage(tmp_path, store_url, "[statistics]\nretention_months = 120\n")
+    code, out, _ = cli("--config", str(config), "stats", "purge")
+    assert code == 0 and "Deleted 0 usage events" in out  # 2020 is within ten years
+    config.write_text(NETWORK.format(url=store_url, more=""))
+    code, out, _ = cli("--config", str(config), "stats", "purge")
+    assert code == 0 and "Deleted 1 usage events" in out  # 13 months by default
