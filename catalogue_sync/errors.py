@@ -34,6 +34,14 @@ class StoreError(CatalogueError):
     """The record store cannot be reached or refused an operation."""
 
 
+class LockLost(StoreError):
+    """A newer harvest of the library took over: this one must stop writing.
+
+    The per-library lock lives in Redis and expires; the store keeps a fencing token per
+    library, so that a worker that paused past its lock's expiry (or lost it when Redis
+    restarted) cannot write over the harvest that replaced it."""
+
+
 class SourceError(CatalogueError):
     """A member library's source failed."""
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from catalogue_sync.config import LibraryConfig
 from catalogue_sync.connector import Connector
-from catalogue_sync.errors import CatalogueError, DumpRefused
+from catalogue_sync.errors import CatalogueError, DumpRefused, LockLost
 from catalogue_sync.models import HarvestRequest, Page
 from catalogue_sync.parsing import PageParser, Prepared, default_workers
 from catalogue_sync.parsing import prepare_page as prepare_page  # its home before parsing.py
@@ -104,7 +104,12 @@ class Harvest:
     """Harvests one library into the store."""
 
     def __init__(self, store: Store, library: LibraryConfig, connector: Connector,
-                 observer: Observer | None = None, parser: PageParser | None = None) -> None:
+                 observer: Observer | None = None, parser: PageParser | None = None, *,
+                 fence: int | None = None) -> None:
+        """``fence``: the token the harvester service claimed for this harvest
+        (``Store.claim_harvest``); every write carries it, and stops with LockLost once a
+        newer harvest of the library has claimed another."""
+        self.fence = fence
         self.store = store
         self.library = library
         self.connector = connector
@@ -120,7 +125,7 @@ class Harvest:
         started = time.monotonic()
         self.observer.started(self.library.id, mode)
         run_id, resume = await asyncio.to_thread(self.store.resume_or_start_run,
-                                                 self.library.id, mode)
+                                                 self.library.id, mode, fence=self.fence)
         try:
             request = HarvestRequest(since=None if full else state.since, resume=resume,
                                      full=full)
@@ -128,14 +133,17 @@ class Harvest:
             if self.connector.snapshot:
                 outcome.counts.deleted += await asyncio.to_thread(self._delete_unseen, run_id)
             await asyncio.to_thread(self.store.finish_run, self.library.id, run_id,
-                                    next_since=next_since, counts=outcome.counts)
+                                    next_since=next_since, counts=outcome.counts,
+                                    fence=self.fence)
+        except LockLost:
+            raise  # the run is the newer harvest's now: nothing more is written to it
         except Exception as exc:
             # Any failure is this library's alone: record it and let the others go on.
             outcome.error = str(exc) if isinstance(exc, CatalogueError) else repr(exc)
             if not isinstance(exc, CatalogueError):
                 log.exception("unexpected failure", extra={"library": self.library.id})
             await asyncio.to_thread(self.store.fail_run, self.library.id, run_id,
-                                    outcome.error, outcome.counts)
+                                    outcome.error, outcome.counts, fence=self.fence)
         outcome.seconds = time.monotonic() - started
         self.observer.finished(outcome)
         return outcome
@@ -162,7 +170,7 @@ class Harvest:
                         extra={"library": self.library.id, "record": problem.local_id,
                                "origin": problem.origin})
         return self.store.store_page(self.library.id, run_id, records, problems,
-                                     page.cursor.resume)
+                                     page.cursor.resume, fence=self.fence)
 
     def _delete_unseen(self, run_id: int) -> int:
         """Mark deleted what a complete dump no longer holds, unless the dump looks cut."""
@@ -182,7 +190,7 @@ class Harvest:
                 "Raise max_shrink for this library if the shrink is real.",
                 library=self.library.id,
             )
-        return self.store.delete_unseen(self.library.id, run_id)
+        return self.store.delete_unseen(self.library.id, run_id, fence=self.fence)
 
 
 async def harvest_libraries(

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from catalogue_sync.models import QuarantinedRecord
+from catalogue_sync.store import fences as _fences
 from catalogue_sync.store import quarantine as _quarantine
 from catalogue_sync.store import records as _records
 from catalogue_sync.store import runs as _runs
@@ -97,9 +98,17 @@ class Store:
         log.debug("run started", extra={"library": library, "run_id": run_id, "mode": mode})
         return run_id
 
-    def resume_or_start_run(self, library: str, mode: str) -> tuple[int, dict[str, Any] | None]:
+    def claim_harvest(self, library: str) -> int:
+        """A fencing token for a harvest of the library; the writes that carry an older
+        one are refused from now on (see ``store/fences.py``)."""
+        with self._transaction(f"[{library}] claiming the harvest", writes=True) as connection:
+            return _fences.claim(connection, library)
+
+    def resume_or_start_run(self, library: str, mode: str, *, fence: int | None = None
+                            ) -> tuple[int, dict[str, Any] | None]:
         """The interrupted run of this mode and its cursor if there is one, else a new run."""
         with self._transaction("starting a run", writes=True) as connection:
+            _fences.check(connection, library, fence)
             run_id, resume = _runs.resume_or_start(connection, library, mode, utcnow())
         log.debug("run %s", "resumed" if resume else "started",
                  extra={"library": library, "run_id": run_id, "mode": mode})
@@ -112,10 +121,13 @@ class Store:
         records: Sequence[IncomingRecord],
         problems: Sequence[IncomingProblem],
         resume: dict[str, Any] | None,
+        *,
+        fence: int | None = None,
     ) -> PageCounts:
         """Store a page's records and problems and save its resume cursor, atomically."""
         now = utcnow()
         with self._transaction(f"[{library}] storing a page", writes=True) as connection:
+            _fences.check(connection, library, fence)
             counts = _records.write_records(connection, library, run_id, records, now)
             _quarantine.release_fixed(connection, library, [r.local_id for r in records])
             counts.quarantined = _quarantine.add_problems(connection, library, run_id, problems,
@@ -125,7 +137,8 @@ class Store:
         return counts
 
     def finish_run(
-        self, library: str, run_id: int, *, next_since: str | None, counts: PageCounts
+        self, library: str, run_id: int, *, next_since: str | None, counts: PageCounts,
+        fence: int | None = None,
     ) -> None:
         """Close a successful run: move ``since``, clear the cursor and the last error.
 
@@ -134,13 +147,16 @@ class Store:
         logged.
         """
         with self._transaction(f"[{library}] finishing run {run_id}", writes=True) as connection:
+            _fences.check(connection, library, fence)
             _runs.finish(connection, library, run_id, next_since=next_since, now=utcnow())
         log.debug("run finished", extra={"library": library, "run_id": run_id,
                                         **counts.as_dict()})
 
-    def fail_run(self, library: str, run_id: int, error: str, counts: PageCounts) -> None:
+    def fail_run(self, library: str, run_id: int, error: str, counts: PageCounts, *,
+                 fence: int | None = None) -> None:
         """Close a run as failed; its cursor stays so the next harvest continues it."""
         with self._transaction(f"[{library}] failing run {run_id}", writes=True) as connection:
+            _fences.check(connection, library, fence)
             _runs.fail(connection, library, run_id, error, utcnow())
         log.warning("run failed: %s", error, extra={"library": library, "run_id": run_id,
                                                     **counts.as_dict()})
@@ -162,10 +178,11 @@ class Store:
         with self._transaction("counting records") as connection:
             return _records.count_unseen(connection, library, run_id)
 
-    def delete_unseen(self, library: str, run_id: int) -> int:
+    def delete_unseen(self, library: str, run_id: int, *, fence: int | None = None) -> int:
         """Mark deleted the live records a complete dump (run) did not contain."""
         doing = f"[{library}] deleting records absent from the dump"
         with self._transaction(doing, writes=True) as connection:
+            _fences.check(connection, library, fence)
             deleted = _records.delete_unseen(connection, library, run_id, utcnow())
             _runs.add_counts(connection, library, run_id, PageCounts(deleted=deleted))
         return deleted

@@ -77,6 +77,15 @@ harvest_state = sa.Table(
     sa.Column("last_error", sa.Text),
 )
 
+harvest_fences = sa.Table(
+    "harvest_fences",
+    metadata,
+    # The fencing token of each library's current harvest: a worker's writes carry the token
+    # it claimed, and are refused once a newer harvest has claimed a larger one.
+    sa.Column("library", sa.String(64), primary_key=True),
+    sa.Column("token", sa.BigInteger, nullable=False),
+)
+
 source_records = sa.Table(
     "source_records",
     metadata,

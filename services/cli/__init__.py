@@ -15,7 +15,18 @@ from rich.markup import escape
 
 from catalogue_sync.config import get_settings
 from catalogue_sync.errors import CatalogueError, ConfigError
-from services.cli import harvest, library, merge, records, resources, search, serve, stats, vendor
+from services.cli import (
+    harvest,
+    jobs,
+    library,
+    merge,
+    records,
+    resources,
+    search,
+    serve,
+    stats,
+    vendor,
+)
 from services.cli.context import Context
 from services.cli.output import errors, setup_logging
 from services.logs import LOG_FORMATS, use_log_format
@@ -37,6 +48,7 @@ app.add_typer(resources.resources_app, name="resources")
 app.add_typer(stats.stats_app, name="stats")
 app.command()(records.status)
 app.command("harvest")(harvest.harvest)
+app.command("jobs")(jobs.jobs)
 app.command("index")(search.index)
 app.command("search")(search.search)
 app.command()(library.init)

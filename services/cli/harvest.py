@@ -27,6 +27,7 @@ from services.cli.output import (
     user_agent_client,
 )
 from services.cli.search import publish
+from services.harvester.queue import JobQueue
 
 
 def harvest(
@@ -40,12 +41,18 @@ def harvest(
                                              help="Libraries harvested at once.")] = 4,
     no_merge: Annotated[bool, typer.Option(
         "--no-merge", help="Do not merge what changed into the union catalogue.")] = False,
+    queue: Annotated[bool, typer.Option(
+        "--queue", help="Queue the harvests for the harvester service's workers instead "
+                        "of running them here.")] = False,
 ) -> None:
     """Harvest incrementally (or --full), then merge what changed and update the search
     index; exit status 1 if any library, the merge or the index update failed."""
     context: Context = ctx.obj
     network = context.network()
     libraries = _selected(network, library_ids or [])
+    if queue:
+        _queue(network, libraries, full)
+        return
     with context.store(network) as store:
         outcomes = _run(store, libraries, full, concurrency)
         _summary(outcomes)
@@ -64,6 +71,17 @@ def _merge(store: Store, network: NetworkConfig) -> bool:
         errors.print(f"[red]merge failed:[/red] {escape(str(exc))}", highlight=False)
         return False
     return publish(store, network)
+
+
+def _queue(network: NetworkConfig, libraries: list[LibraryConfig], full: bool) -> None:
+    jobs = JobQueue.of(network)
+    try:
+        for library in libraries:
+            jobs.harvest(library.id, full=full, origin="cli")
+            console.print(f"queued: {'full ' if full else ''}harvest of {library.id}")
+        console.print(f"{jobs.depth()} jobs waiting; follow them with `catalogue-sync jobs`.")
+    finally:
+        jobs.close()
 
 
 def _selected(network: NetworkConfig, ids: list[str]) -> list[LibraryConfig]:

@@ -17,6 +17,8 @@ from services.cli.context import Context
 from services.gateway import asgi as gateway_asgi
 from services.gateway.app import create_app as create_gateway
 from services.gateway.context import GatewayContext
+from services.harvester import worker
+from services.harvester.queue import redis_url_of
 from services.logs import hand_down
 from services.search import asgi as search_asgi
 from services.search.app import create_app
@@ -52,6 +54,23 @@ def gateway(
     network = context.network()
     run(context, host, port, workers, gateway_asgi.FACTORY, lambda: create_gateway(
         GatewayContext.open(network, get_settings()), close_context=True))
+
+
+@serve_app.command("harvester")
+def harvester(
+    ctx: typer.Context,
+    concurrency: Annotated[int, typer.Option(
+        min=1, max=64, help="Worker processes, each running one job at a time.")] = 1,
+    tick: Annotated[float, typer.Option(
+        min=0.2, max=3600, hidden=True, help="Seconds between two looks at the schedules.")
+    ] = 15.0,
+) -> None:
+    """Harvest, merge and index jobs from the Redis queue, and the schedules of
+    network.toml; run as many as you like, on as many machines."""
+    context: Context = ctx.obj
+    network = context.network()
+    redis_url_of(network)  # no Redis: say so once, before any worker starts
+    worker.serve(context.config.resolve(), concurrency=concurrency, tick=tick)
 
 
 def run(context: Context, host: str, port: int, workers: int, factory: str,

@@ -25,10 +25,11 @@ from catalogue_sync.errors import ConfigError
 
 QUEUE = "harvest"
 """One queue for every job: harvests, checks, merges and purges wait in order of arrival."""
-MAINTENANCE_CHANCE = 20_000
+MAINTENANCE_CHANCE = 100_000
 """Out of a million broker calls, how many look for dead workers' jobs. Idle workers call
-about once a second and our heartbeat every few seconds, so a dead worker's job is found
-within seconds of its heartbeat timeout (dramatiq's default, 1 in 1,000, can take minutes)."""
+about once a second and our heartbeat every few seconds: one call in ten looks, so a dead
+worker's job is found seconds after its heartbeat timeout (dramatiq's default, one in a
+thousand, can take many minutes). The look is cheap: a sorted-set range per queue."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +100,12 @@ class JobQueue:
             return None
         return self._send("refresh")
 
+    def refresh_started(self) -> None:
+        """A refresh began: the next harvest to finish queues another."""
+        self.redis.delete(self._key("refresh-pending"))
+
     def purge_usage(self) -> str:
-        return self._send("purge_usage")
+        return self._send("purge_expired_usage")
 
     def depth(self) -> int:
         """Jobs waiting (not those running)."""

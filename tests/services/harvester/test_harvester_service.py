@@ -1,0 +1,145 @@
+"""The harvester service with real worker processes, a real sandbox and a real Redis: jobs
+queued from the command line, a worker killed with SIGKILL mid-harvest, a worker stopped,
+and the merge and index updates that follow each harvest through the same queue."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from catalogue_sync.index.query import SearchRequest
+from catalogue_sync.index.searcher import Searcher
+from services.cli import app
+from services.sandbox.testing import SandboxServer
+from tests.services.harvester.conftest import (
+    LIBRARY,
+    Workers,
+    job,
+    open_network,
+    wait_for,
+    write_network,
+)
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def _expected_ids(sandbox: SandboxServer) -> set[str]:
+    return {record.local_id for record in sandbox.network.records(LIBRARY)}
+
+
+def _harvest_requests(sandbox: SandboxServer) -> int:
+    return sandbox.requests.count(LIBRARY, "oai")
+
+
+def test_a_job_queued_from_the_cli_is_harvested_merged_and_indexed_by_a_worker(
+        tmp_path: Path, store_url: str, redis_prefix: str, sandbox: SandboxServer,
+        workers: Callable[[Path], Workers]) -> None:
+    config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
+    network, store = open_network(config)
+    group = workers(config)
+    group.start()
+    queued = CliRunner().invoke(app, ["--config", str(config), "harvest", LIBRARY, "--queue"])
+    assert queued.exit_code == 0, queued.output
+    assert f"queued: harvest of {LIBRARY}" in queued.output
+    wait_for(lambda: (state := job(network)) is not None and state.state == "done",
+             "the harvest to be done")
+    assert {r.local_id for r in store.iter_records(LIBRARY)} == _expected_ids(sandbox)
+    # The merge and index update ran after it, through the queue: the catalogue is searchable.
+    searcher = Searcher.of(network)
+    assert searcher is not None
+    wait_for(lambda: searcher.catalogue_index.state() is not None, "the index")
+    assert searcher.search(SearchRequest()).total > 0
+    listed = CliRunner().invoke(app, ["--config", str(config), "jobs"])
+    assert listed.exit_code == 0 and "done" in listed.output, listed.output
+    store.close()
+
+
+def test_a_worker_killed_mid_harvest_has_its_job_resumed_by_another_with_nothing_lost(
+        tmp_path: Path, store_url: str, redis_prefix: str, sandbox: SandboxServer,
+        workers: Callable[[Path], Workers]) -> None:
+    config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
+    network, store = open_network(config)
+    # The fourth list request hangs: the first worker stores three pages, then waits there.
+    sandbox.faults.inject(LIBRARY, "timeout", after=3, count=1, seconds=6, target="oai")
+    group = workers(config)
+    first = group.start()
+    CliRunner().invoke(app, ["--config", str(config), "harvest", LIBRARY, "--queue"])
+    wait_for(lambda: store.live_count(LIBRARY) >= 200, "the first pages to be stored")
+    stored_before = store.live_count(LIBRARY)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    group.start()
+    wait_for(lambda: (state := job(network)) is not None and state.state == "done",
+             "another worker to finish the harvest")
+    assert {r.local_id for r in store.iter_records(LIBRARY)} == _expected_ids(sandbox)
+    runs = store.runs(LIBRARY)
+    # One run, resumed from its cursor: each record was added once, none twice.
+    assert [run.status.value for run in runs] == ["ok"]
+    counts = runs[0].counts
+    assert counts.added + counts.deleted == len(_expected_ids(sandbox))
+    assert counts.updated == 0 and counts.unchanged == 0
+    assert store.harvest_state(LIBRARY).last_error is None
+    assert stored_before < len(_expected_ids(sandbox))
+    store.close()
+
+
+def test_a_stopped_worker_hands_its_harvest_back_to_the_queue(
+        tmp_path: Path, store_url: str, redis_prefix: str, sandbox: SandboxServer,
+        workers: Callable[[Path], Workers]) -> None:
+    config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
+    network, store = open_network(config)
+    sandbox.faults.inject(LIBRARY, "timeout", after=2, count=1, seconds=6, target="oai")
+    group = workers(config)
+    first = group.start()
+    CliRunner().invoke(app, ["--config", str(config), "harvest", LIBRARY, "--queue"])
+    wait_for(lambda: store.live_count(LIBRARY) >= 100, "the first pages to be stored")
+    first.send_signal(signal.SIGTERM)
+    out, _ = first.communicate(timeout=40)
+    assert first.returncode == 0, out
+    assert "harvester worker stopping" in out
+    state = job(network)
+    assert state is not None and state.state == "queued", state
+    group.start()
+    wait_for(lambda: (state := job(network)) is not None and state.state == "done",
+             "the next worker to finish the harvest")
+    assert {r.local_id for r in store.iter_records(LIBRARY)} == _expected_ids(sandbox)
+    assert [run.status.value for run in store.runs(LIBRARY)] == ["ok"]
+    store.close()
+
+
+def test_a_scheduled_library_is_harvested_by_a_worker_without_being_asked(
+        tmp_path: Path, store_url: str, redis_prefix: str, sandbox: SandboxServer,
+        workers: Callable[[Path], Workers]) -> None:
+    config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix,
+                           schedule="every 6h")
+    network, store = open_network(config)
+    group = workers(config)
+    # Two workers, one schedule: the slot is queued once, the library harvested once.
+    group.start()
+    group.start()
+    wait_for(lambda: (state := job(network)) is not None and state.state == "done",
+             "the scheduled harvest")
+    assert store.live_count(LIBRARY) > 0
+    assert len(store.runs(LIBRARY)) == 1
+    state = job(network)
+    assert state is not None
+    logged = group.stop_all()
+    assert logged.count("harvester worker ready") == 2
+    store.close()
+
+
+def test_serve_harvester_without_redis_says_what_is_missing(tmp_path: Path) -> None:
+    config = tmp_path / "network.toml"
+    config.write_text('[storage]\nurl = "sqlite:///var/x.db"\n', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", "from services.cli import main; main()", "--config",
+         str(config), "serve", "harvester"], capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[3])})
+    assert result.returncode != 0
+    assert "needs Redis" in result.stderr + result.stdout
