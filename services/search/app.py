@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.http import install_error_handlers
 from services.operations import Check, add_operations, cache_check, store_check
 from services.search import api, availability, oai, sru
+from services.search import sushi as sushi_api
 from services.search.context import SearchContext
 from services.search.web import address_page, install_web
 from services.search.web.params import PATH as SEARCH_PAGE
@@ -34,6 +35,7 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
     app.include_router(availability.router)
     app.include_router(oai.router)
     app.include_router(sru.router)
+    app.include_router(sushi_api.router)
     install_web(app)
 
     add_operations(app, required={"store": store_check(context.store),
