@@ -10,6 +10,7 @@ the dashboard shows: queued, running (on which worker, since when), done or fail
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from redis.typing import EncodableT
 
 from catalogue_sync.config import HarvesterConfig, NetworkConfig
 from catalogue_sync.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 QUEUE = "harvest"
 """One queue for every job: harvests, checks, merges and purges wait in order of arrival."""
@@ -96,9 +99,14 @@ class JobQueue:
 
     def refresh(self) -> str | None:
         """Queue a merge and index update, unless one is already waiting; its message id."""
-        if not self.redis.set(self._key("refresh-pending"), "1", nx=True, ex=3600):
+        try:
+            if not self.redis.set(self._key("refresh-pending"), "1", nx=True, ex=3600):
+                return None
+            return self._send("refresh")
+        except (redis.RedisError, dramatiq.errors.BrokerConnectionError) as exc:
+            # The next harvest that changes something queues it; nothing is lost meanwhile.
+            log.warning("cannot queue a merge and index update: %s", exc)
             return None
-        return self._send("refresh")
 
     def refresh_started(self) -> None:
         """A refresh began: the next harvest to finish queues another."""
@@ -122,10 +130,16 @@ class JobQueue:
 
     def set_state(self, library: str, kind: str, state: str, *, worker: str | None = None,
                   detail: str | None = None) -> None:
+        """Record where the library's job stands. Best effort: with Redis away the job goes
+        on (what it stores is in the store) and only the dashboard's view of it lags."""
         fields: dict[EncodableT, EncodableT] = {
             "library": library, "kind": kind, "state": state, "at": str(time.time()),
             "worker": worker or "", "detail": detail or ""}
-        self.redis.hset(self._key(f"job:{library}"), mapping=fields)
+        try:
+            self.redis.hset(self._key(f"job:{library}"), mapping=fields)
+        except redis.RedisError as exc:
+            log.warning("cannot record a job's state: %s", exc,
+                        extra={"library": library, "state": state})
 
     def _send(self, actor: str, *args: Any, **kwargs: Any) -> str:
         message: dramatiq.Message[Any] = dramatiq.Message(
