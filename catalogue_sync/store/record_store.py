@@ -34,6 +34,7 @@ from catalogue_sync.store.types import (
     IncomingRecord,
     LibraryStatus,
     PageCounts,
+    RunStatus,
     RunSummary,
     StoredRecord,
 )
@@ -165,6 +166,11 @@ class Store:
         """Run history, newest first."""
         with self._transaction("reading runs") as connection:
             return _runs.list_runs(connection, library, limit)
+
+    def run_totals(self) -> dict[tuple[str, RunStatus], tuple[int, PageCounts]]:
+        """Per library and run status: the number of runs and their counts added up."""
+        with self._transaction("adding up the runs") as connection:
+            return _runs.totals(connection)
 
     # Records
 

@@ -178,3 +178,14 @@ def last_run_statuses(connection: sa.Connection, libraries: Sequence[str]) -> di
 
 def states(connection: sa.Connection, libraries: Sequence[str]) -> dict[str, HarvestState]:
     return {library: read_state(connection, library) for library in libraries}
+
+
+def totals(connection: sa.Connection) -> dict[tuple[str, RunStatus], tuple[int, PageCounts]]:
+    """Per library and run status: how many runs, and their counts added up."""
+    sums: dict[tuple[str, RunStatus], tuple[int, PageCounts]] = {}
+    query = sa.select(harvest_runs.c.library, harvest_runs.c.status, harvest_runs.c.counts)
+    for library, status, counts in connection.execute(query):
+        key = (library, RunStatus(status))
+        runs, total = sums.get(key, (0, PageCounts()))
+        sums[key] = (runs + 1, total + PageCounts.from_dict(counts))
+    return sums

@@ -16,6 +16,7 @@ from rich.markup import escape
 from catalogue_sync.config import get_settings
 from catalogue_sync.errors import CatalogueError, ConfigError
 from services.cli import (
+    admin,
     harvest,
     jobs,
     library,
@@ -46,6 +47,7 @@ app.add_typer(serve.serve_app, name="serve")
 app.add_typer(vendor.vendor_app, name="vendor")
 app.add_typer(resources.resources_app, name="resources")
 app.add_typer(stats.stats_app, name="stats")
+app.add_typer(admin.admin_app, name="admin")
 app.command()(records.status)
 app.command("harvest")(harvest.harvest)
 app.command("jobs")(jobs.jobs)

@@ -79,7 +79,8 @@ def _queue(network: NetworkConfig, libraries: list[LibraryConfig], full: bool) -
         for library in libraries:
             jobs.harvest(library.id, full=full, origin="cli")
             console.print(f"queued: {'full ' if full else ''}harvest of {library.id}")
-        console.print(f"{jobs.depth()} jobs waiting; follow them with `catalogue-sync jobs`.")
+        console.print(f"{jobs.depth()} jobs queued or running; follow them with "
+                      "`catalogue-sync jobs`.")
     finally:
         jobs.close()
 

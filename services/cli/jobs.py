@@ -26,7 +26,7 @@ def jobs(ctx: typer.Context) -> None:
         queue.close()
     now = datetime.now(UTC)
     table = Table("library", "job", "state", "since", "worker", "detail", "next scheduled",
-                  title=f"{depth} job{'s' if depth != 1 else ''} waiting")
+                  title=f"{depth} job{'s' if depth != 1 else ''} queued or running")
     for library in network.libraries.values():
         state = states.get(library.id)
         scheduled = (f"{parse_schedule(library.schedule).next(now):%Y-%m-%d %H:%M} UTC"

@@ -27,7 +27,7 @@ from catalogue_sync.locks import Lease, Locks
 from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.parsing import PageParser
 from catalogue_sync.pipeline import Harvest, LibraryOutcome
-from catalogue_sync.stats.retention import cutoff, purge_usage
+from catalogue_sync.stats.retention import purge_expired
 from catalogue_sync.store import Store
 from connectors import registry
 from services.cli.output import user_agent_client
@@ -203,7 +203,7 @@ def refresh() -> None:
 def purge_expired_usage() -> None:
     """Delete the usage events older than [statistics] retention_months."""
     rt = runtime()
-    purge_usage(rt.store, cutoff(rt.network.statistics.retention_months))
+    purge_expired(rt.store, rt.network.statistics)
 
 
 JOBS: dict[Callable[..., None], dict[str, Any]] = {

@@ -116,7 +116,7 @@ class JobQueue:
         return self._send("purge_expired_usage")
 
     def depth(self) -> int:
-        """Jobs waiting (not those running)."""
+        """Jobs queued, waiting for a retry, or running."""
         return int(self.broker.do_qsize(QUEUE))
 
     def jobs(self) -> dict[str, JobState]:

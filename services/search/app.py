@@ -8,8 +8,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 
+from services.harvester.metrics import HarvestCollector
 from services.http import install_error_handlers
-from services.operations import Check, add_operations, cache_check, store_check
+from services.operations import Check, add_operations, cache_check, metrics_of, store_check
 from services.search import api, availability, oai, sru
 from services.search import sushi as sushi_api
 from services.search.context import SearchContext
@@ -42,6 +43,8 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
                                   "index": index_check(context)},
                    optional={"redis": cache_check(context.cache)},
                    search_routes=SEARCH_ROUTES)
+    # The harvester's figures: the store and the queue hold them, whichever worker ran.
+    metrics_of(app).registry.register(HarvestCollector(context.network, context.store))
 
     return app
 
