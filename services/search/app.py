@@ -13,6 +13,7 @@ from services.http import install_error_handlers
 from services.operations import Check, add_operations, cache_check, metrics_of, store_check
 from services.search import api, availability, oai, sru
 from services.search import sushi as sushi_api
+from services.search.admin import install_admin
 from services.search.context import SearchContext
 from services.search.web import address_page, install_web
 from services.search.web.params import PATH as SEARCH_PAGE
@@ -24,6 +25,7 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.admin.close()
         if close_context:
             context.close()
 
@@ -38,6 +40,7 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
     app.include_router(sru.router)
     app.include_router(sushi_api.router)
     install_web(app)
+    install_admin(app, context)
 
     add_operations(app, required={"store": store_check(context.store),
                                   "index": index_check(context)},
