@@ -11,6 +11,7 @@ import yaml
 from typer.main import get_command
 
 from services.cli import app
+from services.harvester.worker import STOP_SECONDS
 
 ROOT = Path(__file__).parent.parent
 
@@ -90,3 +91,25 @@ def test_the_gateway_service_needs_its_pseudonym_keys_and_shares_redis() -> None
     assert ":?" in environment["CATALOGUE_SYNC_PSEUDONYM_KEYS"], "no default key, ever"
     assert environment["CATALOGUE_SYNC_REDIS_URL"].startswith("redis://redis:")
     assert "redis" in gateway["depends_on"]
+
+
+def test_two_harvester_workers_consume_the_queue_and_say_they_are_alive() -> None:
+    services = compose()["services"]
+    harvester = services["harvester"]
+    assert harvester["command"][:2] == ["serve", "harvester"]
+    assert harvester["deploy"]["replicas"] == 2
+    alive = harvester["command"][harvester["command"].index("--alive-file") + 1]
+    assert alive in " ".join(harvester["healthcheck"]["test"])
+    assert harvester["environment"]["CATALOGUE_SYNC_REDIS_URL"].startswith("redis://redis:")
+    # A stopping worker stores its page and hands its job back within its grace period.
+    grace = int(harvester["stop_grace_period"].rstrip("s"))
+    assert grace > STOP_SECONDS
+
+
+def test_redis_keeps_the_queue_across_a_restart() -> None:
+    services = compose()
+    redis_service = services["services"]["redis"]
+    command = redis_service["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    volume = redis_service["volumes"][0].split(":")[0]
+    assert volume in services["volumes"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -64,13 +65,17 @@ def harvester(
     tick: Annotated[float, typer.Option(
         min=0.2, max=3600, hidden=True, help="Seconds between two looks at the schedules.")
     ] = 15.0,
+    alive_file: Annotated[Path | None, typer.Option(
+        help="A file touched every few seconds while Redis answers, for health checks.")
+    ] = None,
 ) -> None:
     """Harvest, merge and index jobs from the Redis queue, and the schedules of
     network.toml; run as many as you like, on as many machines."""
     context: Context = ctx.obj
     network = context.network()
     redis_url_of(network)  # no Redis: say so once, before any worker starts
-    worker.serve(context.config.resolve(), concurrency=concurrency, tick=tick)
+    worker.serve(context.config.resolve(), concurrency=concurrency, tick=tick,
+                 alive_file=alive_file)
 
 
 def run(context: Context, host: str, port: int, workers: int, factory: str,

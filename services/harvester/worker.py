@@ -40,7 +40,8 @@ RESTART_SECONDS = 5
 """How long the supervisor waits before it replaces a worker that died."""
 
 
-def work(config: Path, *, tick: float = 15.0, from_supervisor: bool = False) -> None:
+def work(config: Path, *, tick: float = 15.0, alive_file: Path | None = None,
+         from_supervisor: bool = False) -> None:
     """Run one worker until SIGTERM or SIGINT."""
     if from_supervisor:
         set_up_from_environment()
@@ -57,8 +58,8 @@ def work(config: Path, *, tick: float = 15.0, from_supervisor: bool = False) -> 
     worker.queue_prefetch = 1
     worker.start()
     scheduler = Scheduler(network, runtime.store, queue, name, tick=tick)
-    threads = [threading.Thread(target=_heartbeat, args=(queue, network.harvester
-                                                         .heartbeat_seconds, stop),
+    beat = (queue, network.harvester.heartbeat_seconds, alive_file, stop)
+    threads = [threading.Thread(target=_heartbeat, args=beat,
                                 name="heartbeat", daemon=True),
                threading.Thread(target=scheduler.run, args=(stop,), name="scheduler",
                                 daemon=True)]
@@ -75,14 +76,19 @@ def work(config: Path, *, tick: float = 15.0, from_supervisor: bool = False) -> 
     queue.close()
 
 
-def _heartbeat(queue: JobQueue, timeout: int, stop: threading.Event) -> None:
-    """Call the broker a few times per heartbeat timeout: each call is a heartbeat."""
+def _heartbeat(queue: JobQueue, timeout: int, alive_file: Path | None,
+               stop: threading.Event) -> None:
+    """Call the broker a few times per heartbeat timeout: each call is a heartbeat. Each
+    one that succeeds touches ``alive_file``, for a container's health check."""
     every = max(0.5, min(5.0, timeout / 4))
     while not stop.wait(every):
         try:
             queue.depth()
         except (redis.RedisError, BrokerConnectionError) as exc:
             log.warning("cannot reach Redis: %s", exc)
+            continue
+        if alive_file is not None:
+            alive_file.touch()
 
 
 def _on_signals(stop: object) -> None:
@@ -94,10 +100,11 @@ def _on_signals(stop: object) -> None:
     signal.signal(signal.SIGINT, handle)
 
 
-def serve(config: Path, *, concurrency: int = 1, tick: float = 15.0) -> None:
+def serve(config: Path, *, concurrency: int = 1, tick: float = 15.0,
+          alive_file: Path | None = None) -> None:
     """``concurrency`` worker processes (this one alone when 1), each replaced if it dies."""
     if concurrency == 1:
-        work(config, tick=tick)
+        work(config, tick=tick, alive_file=alive_file)
         return
     hand_down()
     spawn = multiprocessing.get_context("spawn")
@@ -105,8 +112,8 @@ def serve(config: Path, *, concurrency: int = 1, tick: float = 15.0) -> None:
     _on_signals(lambda: stop.set())
 
     def start() -> multiprocessing.process.BaseProcess:
-        process = spawn.Process(target=work, args=(config,),
-                                kwargs={"tick": tick, "from_supervisor": True})
+        process = spawn.Process(target=work, args=(config,), kwargs={
+            "tick": tick, "alive_file": alive_file, "from_supervisor": True})
         process.start()
         return process
 

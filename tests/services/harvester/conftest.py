@@ -60,10 +60,13 @@ class Workers:
         self.config = config
         self.processes: list[subprocess.Popen[str]] = []
 
-    def start(self, *, concurrency: int = 1, tick: float = 0.5) -> subprocess.Popen[str]:
+    def start(self, *, concurrency: int = 1, tick: float = 0.5,
+              alive_file: Path | None = None) -> subprocess.Popen[str]:
         command = [sys.executable, "-c", "from services.cli import main; main()", "--config",
                    str(self.config), "serve", "harvester", "--concurrency", str(concurrency),
                    "--tick", str(tick)]
+        if alive_file is not None:
+            command += ["--alive-file", str(alive_file)]
         env = {**os.environ, "SANDBOX_ILS_PASSWORD": "unused",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                            os.environ.get("PYTHONPATH")]))}

@@ -43,7 +43,8 @@ def test_a_job_queued_from_the_cli_is_harvested_merged_and_indexed_by_a_worker(
     config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
     network, store = open_network(config)
     group = workers(config)
-    group.start()
+    alive = tmp_path / "alive"
+    group.start(alive_file=alive)
     queued = CliRunner().invoke(app, ["--config", str(config), "harvest", LIBRARY, "--queue"])
     assert queued.exit_code == 0, queued.output
     assert f"queued: harvest of {LIBRARY}" in queued.output
@@ -55,6 +56,7 @@ def test_a_job_queued_from_the_cli_is_harvested_merged_and_indexed_by_a_worker(
     assert searcher is not None
     wait_for(lambda: searcher.catalogue_index.state() is not None, "the index")
     assert searcher.search(SearchRequest()).total > 0
+    wait_for(alive.exists, "the worker to say it is alive")
     listed = CliRunner().invoke(app, ["--config", str(config), "jobs"])
     assert listed.exit_code == 0 and "done" in listed.output, listed.output
     store.close()
