@@ -9,9 +9,12 @@
 
 Record counts over time are rebuilt from the runs' own counts (``harvest_runs.counts``):
 after each run, the total of ``added`` minus ``deleted`` over every run of the library so
-far. That equals the live count as long as every change to a library's records went
-through a harvest run, with one known gap: a deletion of a record the store never held (a
-tombstone) counts in ``deleted`` though nothing live went away. docs/dashboard.md says it.
+far. That total misses the live count by the deletions of records the store never held
+(``deleted`` counts their tombstones too, though nothing live went away): an OAI-PMH
+repository that keeps its deletions lists them in a first full harvest. The history is
+therefore anchored on the live count: each point is the total after its run plus that
+difference, so the last point is the live count and the others are exact unless a later
+run brought such tombstones. docs/dashboard.md says it.
 """
 
 from __future__ import annotations
@@ -154,20 +157,39 @@ def recent_runs(store: Store, ids: Iterable[str], per_source: int = 5
 
 def record_history(store: Store, ids: Sequence[str], since: datetime
                    ) -> dict[str, list[CountPoint]]:
-    """Live records of each source after each of its runs from ``since`` on; the first point
-    is at ``since``, with what the runs before had left, when there were runs before."""
+    """Live records of each source after each of its runs from ``since`` on (anchored on
+    the live count, as the module says); the first point is at ``since``, with what the runs
+    before had left, when there were runs before."""
     query = (sa.select(harvest_runs.c.id, harvest_runs.c.library, harvest_runs.c.counts,
                        harvest_runs.c.started_at, harvest_runs.c.finished_at)
              .where(harvest_runs.c.library.in_(ids)).order_by(harvest_runs.c.id))
     with store.transaction("reading the runs' counts") as connection:
         rows = connection.execute(query).all()
+    offsets = {source: live - sum(_net(row.counts) for row in rows if row.library == source)
+               for source, live in _live(store, ids).items()}
     history: dict[str, list[CountPoint]] = {source: [] for source in ids}
-    totals: dict[str, int] = defaultdict(int)
+    totals: dict[str, int] = dict(offsets)
     for row in rows:
         totals[row.library] += _net(row.counts)
         point = CountPoint(row.finished_at or row.started_at, totals[row.library], row.id)
         _add_point(history[row.library], point, since)
     return history
+
+
+def unmatched(store: Store, ids: Sequence[str]) -> dict[str, int]:
+    """Per source, live records minus the runs' added minus deleted: the tombstones of
+    records never held (0 when every change went through runs and none came so)."""
+    query = sa.select(harvest_runs.c.library, harvest_runs.c.counts).where(
+        harvest_runs.c.library.in_(ids))
+    with store.transaction("reading the runs' counts") as connection:
+        totals: dict[str, int] = defaultdict(int)
+        for library, counts in connection.execute(query):
+            totals[library] += _net(counts)
+    return {source: live - totals[source] for source, live in _live(store, ids).items()}
+
+
+def _live(store: Store, ids: Sequence[str]) -> dict[str, int]:
+    return {status.id: status.records for status in store.status(list(ids))}
 
 
 def _net(counts: dict[str, Any] | None) -> int:
@@ -198,7 +220,7 @@ def duplicate_rates(store: Store, ids: Sequence[str]) -> dict[str, DuplicateRate
              .group_by(mine.c.library))
     with store.transaction("counting shared records") as connection:
         counts = {library: int(count) for library, count in connection.execute(query)}
-    live = {status.id: status.records for status in store.status(list(ids))}
+    live = _live(store, ids)
     return {source: DuplicateRate(live[source], counts.get(source, 0)) for source in ids}
 
 

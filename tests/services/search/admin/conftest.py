@@ -4,9 +4,10 @@ Redis (under this test's own prefix), its accounts in CATALOGUE_SYNC_ADMINS."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from catalogue_sync.config import (
 )
 from catalogue_sync.models import Flavour
 from catalogue_sync.store import Store
+from services.harvester.queue import JobQueue
 from services.search.admin.passwords import hash_password
 from services.search.app import create_app
 from services.search.context import SearchContext
@@ -72,17 +74,22 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     store.close()
 
 
-Serve = Callable[[NetworkConfig, Store], str]
+class Serve(Protocol):
+    def __call__(self, network: NetworkConfig, store: Store, queue: JobQueue | None = None
+                 ) -> str: ...
 
 
 @pytest.fixture
 def serve() -> Iterator[Serve]:
-    """``serve(network, store)``: the search service on a loopback port; its URL."""
+    """``serve(network, store)``: the search service on a loopback port; its URL. With
+    ``queue``, the dashboard queues its jobs there."""
     with ExitStack() as stack:
 
-        def start(network: NetworkConfig, store: Store) -> str:
+        def start(network: NetworkConfig, store: Store, queue: JobQueue | None = None) -> str:
             app = create_app(SearchContext(network=network, store=store))
             stack.callback(app.state.admin.close)  # the lifespan is off on loopback
+            if queue is not None:
+                app.state.admin.use_queue(queue)
             return stack.enter_context(serve_on_loopback(app, health="/health", name="admin"))
 
         yield start
