@@ -48,8 +48,12 @@ def test_a_job_queued_from_the_cli_is_harvested_merged_and_indexed_by_a_worker(
     queued = CliRunner().invoke(app, ["--config", str(config), "harvest", LIBRARY, "--queue"])
     assert queued.exit_code == 0, queued.output
     assert f"queued: harvest of {LIBRARY}" in queued.output
-    wait_for(lambda: (state := job(network)) is not None and state.state == "done",
-             "the harvest to be done")
+    # jobs --wait returns once the harvest and the merge it queued are both done.
+    waited = CliRunner().invoke(app, ["--config", str(config), "jobs", "--wait", "60"])
+    assert waited.exit_code == 0, waited.output
+    assert "0 jobs queued or running" in waited.output
+    state = job(network)
+    assert state is not None and state.state == "done" and state.detail
     assert {r.local_id for r in store.iter_records(LIBRARY)} == _expected_ids(sandbox)
     # The merge and index update ran after it, through the queue: the catalogue is searchable.
     searcher = Searcher.of(network)
@@ -57,9 +61,18 @@ def test_a_job_queued_from_the_cli_is_harvested_merged_and_indexed_by_a_worker(
     wait_for(lambda: searcher.catalogue_index.state() is not None, "the index")
     assert searcher.search(SearchRequest()).total > 0
     wait_for(alive.exists, "the worker to say it is alive")
-    listed = CliRunner().invoke(app, ["--config", str(config), "jobs"])
-    assert listed.exit_code == 0 and "done" in listed.output, listed.output
     store.close()
+
+
+def test_jobs_wait_says_when_the_jobs_are_still_under_way(
+        tmp_path: Path, store_url: str, redis_prefix: str, sandbox: SandboxServer) -> None:
+    config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
+    CliRunner().invoke(app, ["--config", str(config), "harvest", LIBRARY, "--queue"])
+    # No worker runs: the job stays queued.
+    waited = CliRunner().invoke(app, ["--config", str(config), "jobs", "--wait", "1"])
+    assert waited.exit_code == 1
+    assert "still under way after 1 s" in waited.output
+    assert "1 job queued or running" in waited.output and "queued" in waited.output
 
 
 def test_a_worker_killed_mid_harvest_has_its_job_resumed_by_another_with_nothing_lost(
