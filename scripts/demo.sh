@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo: serve the sandbox network of libraries, declare it, check one library,
-# harvest everything (merged and indexed), show the status and a search. Run again, it
-# harvests incrementally.
+# The demo: serve the sandbox network of libraries, declare it with harvest schedules, check
+# one library, start a harvester worker that harvests (merges and indexes) what the schedules
+# say, show the status and a search, then serve the catalogue with its dashboard, the gateway
+# and the vendors. Run again, it queues incremental harvests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,10 @@ if [ ! -f "$CATALOGUE_SYNC_CONFIG" ]; then
     $BIN/python -m services.sandbox --write-config "$CATALOGUE_SYNC_CONFIG" \
         --host 127.0.0.1 --port "$PORT" --records "$RECORDS"
 fi
+if ! grep -q '^schedule = ' "$CATALOGUE_SYNC_CONFIG"; then
+    echo "== Giving each library a harvest schedule and its commune in $CATALOGUE_SYNC_CONFIG"
+    $BIN/python scripts/demo_schedules.py "$CATALOGUE_SYNC_CONFIG"
+fi
 if ! grep -q '^\[gateway\]' "$CATALOGUE_SYNC_CONFIG"; then
     echo "== Declaring the sandbox vendors and the gateway in $CATALOGUE_SYNC_CONFIG"
     grep -q '^\[cache\]' "$CATALOGUE_SYNC_CONFIG" || printf '\n[cache]\nredis_url = "redis://127.0.0.1:6379/0"\nkey_prefix = "demo"\n' >>"$CATALOGUE_SYNC_CONFIG"
@@ -56,18 +61,48 @@ if [ -z "${SANDBOX_LIRENLIGNE_API_KEY:-}" ]; then  # the API vendor's key, shown
     echo "export SANDBOX_LIRENLIGNE_API_KEY=$key" >>"$DEMO/gateway.env"
     export SANDBOX_LIRENLIGNE_API_KEY=$key
 fi
+# The dashboard's account (a random password, kept here) and a key for the SUSHI endpoint.
+if [ -z "${CATALOGUE_SYNC_ADMINS:-}" ]; then
+    password=$($BIN/python -c "import secrets; print(secrets.token_urlsafe(12))")
+    account=$(printf '%s\n%s\n' "$password" "$password" \
+        | $BIN/catalogue-sync admin hash-password bibliothecaire 2>/dev/null)
+    sushi=$($BIN/python -c "import secrets; print(secrets.token_urlsafe(24))")
+    { echo "export DEMO_ADMIN_PASSWORD=$password"
+      echo "export CATALOGUE_SYNC_ADMINS='$account'"
+      echo "export CATALOGUE_SYNC_SUSHI_KEYS=$sushi"; } >>"$DEMO/gateway.env"
+    # shellcheck disable=SC1091
+    source "$DEMO/gateway.env"
+fi
 
 first=$($BIN/python -c "import tomllib; print(next(iter(tomllib.load(open('$CATALOGUE_SYNC_CONFIG', 'rb'))['libraries'])))")
 echo "== catalogue-sync library check $first"
 $BIN/catalogue-sync library check "$first"
-echo "== catalogue-sync harvest"
-$BIN/catalogue-sync harvest || echo "(some libraries failed: see the summary above)"
+# The harvester service: a worker takes jobs from the Redis queue. On a first run every
+# library's schedule is due, so the worker harvests them all by itself, then merges and
+# indexes; on the next runs the harvests are queued on demand, as the dashboard's buttons do.
+if ! { [ -f "$DEMO/harvester.pid" ] && kill -0 "$(cat "$DEMO/harvester.pid")" 2>/dev/null; }; then
+    echo "== catalogue-sync serve harvester (a worker; log in $DEMO/harvester.log)"
+    nohup $BIN/catalogue-sync serve harvester --tick 5 >"$DEMO/harvester.log" 2>&1 &
+    echo $! >"$DEMO/harvester.pid"
+fi
+harvested=$($BIN/catalogue-sync status --json | $BIN/python -c "import json, sys; print(any(l['last_harvest'] for l in json.load(sys.stdin)['libraries']))")
+if [ "$harvested" = True ]; then
+    echo "== catalogue-sync harvest --queue (incremental harvests of every library, on demand)"
+    $BIN/catalogue-sync harvest --queue
+else
+    echo "== The schedules queue every library's first harvest; the worker runs them"
+fi
+sleep 6  # a scheduler tick, so that the scheduled jobs are queued before we wait on them
+echo "== catalogue-sync jobs --wait 900"
+$BIN/catalogue-sync jobs --wait 900 || echo "(see $DEMO/harvester.log)"
 # The sandbox vendors' title lists (KBART): their titles join the union catalogue online.
 echo "== catalogue-sync resources import-kbart (the sandbox vendors' title lists)"
 $BIN/catalogue-sync resources import-kbart kiosque presse "$BASE/kbart/kiosque/presse.txt"
 $BIN/catalogue-sync resources import-kbart lirenligne romans "$BASE/kbart/lirenligne/romans.txt"
 echo "== catalogue-sync status"
 $BIN/catalogue-sync status
+# Six months of patrons opening the sandbox's resources, for the dashboard's usage charts.
+$BIN/python -m services.sandbox.usage --months 6
 # The harvest merged what it brought and updated the search index; search it as a patron would.
 echo "== catalogue-sync search \"l'histoire de la bretagne\""
 $BIN/catalogue-sync search "l'histoire de la bretagne"
@@ -101,6 +136,9 @@ up "$GATEWAY/health" || { echo "the gateway did not start; see $DEMO/gateway.log
 up "$VENDORS/_health" || { echo "the sandbox vendors did not start; see $DEMO/vendors.log" >&2; exit 1; }
 
 echo
+echo "The librarians' dashboard: $CATALOGUE/admin  (account bibliothecaire, password $DEMO_ADMIN_PASSWORD)"
+echo "  harvests on schedule by the worker: $BIN/catalogue-sync jobs; usage charts: $CATALOGUE/admin/graphiques"
+echo "  SUSHI: curl -H 'Authorization: Bearer $CATALOGUE_SYNC_SUSHI_KEYS' '$CATALOGUE/sushi/r5/reports/dr?begin_date=$(date -u -d '-5 months' +%Y-%m)&end_date=$(date -u +%Y-%m)'"
 echo "The web catalogue is open: $CATALOGUE/"
 echo "  search API    $CATALOGUE/api/v1/search?q=bretagne   (OpenAPI: $CATALOGUE/docs)"
 echo "  SRU           $CATALOGUE/sru?operation=explain"
@@ -111,7 +149,7 @@ echo "  or FM000002 / 2468 (youth: no self-training); every library's patrons:"
 echo "  $BIN/python -m services.sandbox --patrons"
 echo "  then open Presse en ligne (CAS), Autoformation (signed link) or Livres numériques (the"
 echo "  vendor asks the gateway's API) from Mes ressources numériques"
-echo "The sandbox, the catalogue, the gateway and the vendors keep running; try:"
+echo "The sandbox, the harvester worker, the catalogue, the gateway and the vendors keep running; try:"
 echo "  CATALOGUE_SYNC_CONFIG=$CATALOGUE_SYNC_CONFIG $BIN/catalogue-sync quarantine list"
 echo "  CATALOGUE_SYNC_CONFIG=$CATALOGUE_SYNC_CONFIG $BIN/catalogue-sync search 'gard*' --format video-game"
 echo "Stop them with: kill \$(cat $DEMO/*.pid)"

@@ -153,7 +153,7 @@ def _report(rt: Runtime, kind: str, outcome: LibraryOutcome) -> None:
     counts = outcome.counts
     if outcome.ok:
         detail = (f"{counts.added} added, {counts.updated} updated, {counts.deleted} deleted, "
-                  f"{counts.quarantined} quarantined in {outcome.seconds:.0f} s")
+                  f"{counts.quarantined} quarantined in {outcome.seconds:.1f} s")
         rt.queue.set_state(outcome.library, kind, "done", worker=rt.worker, detail=detail)
     else:
         rt.queue.set_state(outcome.library, kind, "failed", worker=rt.worker,
