@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from catalogue_sync.index.query import SearchRequest
 from catalogue_sync.index.searcher import Searcher
 from services.cli import app
+from services.harvester.queue import JobQueue
 from services.sandbox.testing import SandboxServer
 from tests.services.harvester.conftest import (
     LIBRARY,
@@ -158,3 +159,25 @@ def test_serve_harvester_without_redis_says_what_is_missing(tmp_path: Path) -> N
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[3])})
     assert result.returncode != 0
     assert "needs Redis" in result.stderr + result.stdout
+
+
+def test_a_worker_checks_a_connection_and_refuses_a_library_network_toml_lacks(
+        tmp_path: Path, store_url: str, redis_prefix: str, sandbox: SandboxServer,
+        workers: Callable[[Path], Workers]) -> None:
+    config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
+    network, store = open_network(config)
+    queue = JobQueue.of(network)
+    try:
+        queue.check(LIBRARY, origin="test")
+        queue.harvest("gone-library", origin="test")
+        workers(config).start()
+        wait_for(lambda: {state.state for state in queue.jobs().values()} <= {"done", "failed"}
+                 and len(queue.jobs()) == 2 and queue.depth() == 0, "both jobs to end")
+        checked, gone = queue.jobs()[LIBRARY], queue.jobs()["gone-library"]
+    finally:
+        queue.close()
+    assert (checked.kind, checked.state) == ("check", "done")
+    assert checked.detail is not None and "marcxml" in checked.detail
+    assert (gone.state, gone.detail) == ("failed", "not in network.toml")
+    assert store.runs() == []  # a check harvests nothing
+    store.close()
