@@ -4,6 +4,7 @@ and the merge and index updates that follow each harvest through the same queue.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -181,3 +182,38 @@ def test_a_worker_checks_a_connection_and_refuses_a_library_network_toml_lacks(
     assert (gone.state, gone.detail) == ("failed", "not in network.toml")
     assert store.runs() == []  # a check harvests nothing
     store.close()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_concurrency_runs_that_many_workers_and_replaces_one_that_dies(
+        tmp_path: Path, store_url: str, redis_prefix: str, sandbox: SandboxServer,
+        workers: Callable[[Path], Workers]) -> None:
+    config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
+    group = workers(config)
+    supervisor = group.start(concurrency=2)
+    # Spawned workers: their own interpreters (plus multiprocessing's resource tracker).
+    wait_for(lambda: len(_workers_of(supervisor.pid)) == 2, "two worker processes")
+    first = _workers_of(supervisor.pid)
+    victim = min(first)
+    os.kill(victim, signal.SIGKILL)
+    wait_for(lambda: len(_workers_of(supervisor.pid)) == 2
+             and victim not in _workers_of(supervisor.pid), "a replacement worker", seconds=30)
+    logged = group.stop_all()
+    assert f"harvester worker {victim} died" in logged
+    assert supervisor.returncode == 0
+
+
+def _workers_of(pid: int) -> set[int]:
+    return {child for child in _children(pid)
+            if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()}
