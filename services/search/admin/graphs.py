@@ -24,6 +24,7 @@ from services.search.admin.views import how_long, when
 from services.search.web.i18n import Texts
 
 MAX_TICKS = 8
+MAX_POINTS = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def records_chart(t: Texts, store: Store, network: NetworkConfig, choices: Choic
     since = dashboard.midnight(dashboard.months_before(now.date(), choices.months))
     every = dashboard.sources(network)
     history = dashboard.record_history(store, [s.id for s in every], since)
-    shown = [(source, history[source.id]) for source in every if history[source.id]]
+    shown = [(source, _daily(history[source.id])) for source in every if history[source.id]]
     series = [Series(source.name, [(p.at.timestamp(), float(p.live)) for p in points]
                      + [(now.timestamp(), float(points[-1].live))]) for source, points in shown]
     svg = charts.line_chart(
@@ -72,6 +73,15 @@ def records_chart(t: Texts, store: Store, network: NetworkConfig, choices: Choic
     return Chart("records", t("chart_records"), svg, _records_summary(t, shown),
                  [t("col_source"), t("col_after_run"), t("col_live")], rows,
                  [(charts.swatch(n), source.name) for n, (source, _) in enumerate(shown)])
+
+
+def _daily(points: list[CountPoint]) -> list[CountPoint]:
+    """Past ``MAX_POINTS`` runs, the last of each day only (a source harvested every few
+    minutes would draw thousands)."""
+    if len(points) <= MAX_POINTS:
+        return points
+    last_of_day = {point.at.date(): point for point in points}
+    return list(last_of_day.values())
 
 
 def _records_summary(t: Texts, shown: list[tuple[Source, list[CountPoint]]]) -> str:

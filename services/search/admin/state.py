@@ -9,6 +9,7 @@ The dashboard is off (every /admin address answers 503 and says how to turn it o
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
 import redis
@@ -42,6 +43,7 @@ class Dashboard:
     off: str | None = None
     """``no_admins``, ``bad_admins`` or ``no_redis``: the key of the page that says so."""
     _queue: JobQueue | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, network: NetworkConfig) -> Dashboard:
@@ -72,9 +74,10 @@ class Dashboard:
 
     def queue(self) -> JobQueue:
         """The harvester's job queue (opened on first use; nothing connects until asked)."""
-        if self._queue is None:
-            self._queue = JobQueue.of(self.network)
-        return self._queue
+        with self._lock:  # routes run in a thread pool
+            if self._queue is None:
+                self._queue = JobQueue.of(self.network)
+            return self._queue
 
     def use_queue(self, queue: JobQueue) -> None:
         """Queue jobs into ``queue`` instead (tests: a Redis that does not answer)."""

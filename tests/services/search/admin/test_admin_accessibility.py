@@ -11,6 +11,7 @@ from itertools import pairwise
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.store import Store
@@ -42,7 +43,8 @@ def sign_in_with(browser: WebDriver, url: str) -> None:
     browser.find_element(By.ID, "nom").send_keys(NAME)
     browser.find_element(By.ID, "mot-de-passe").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form.login button").click()
-    assert browser.current_url == f"{url}/admin"
+    # A click does not wait for the page the form leads to.
+    WebDriverWait(browser, 10).until(lambda driver: driver.current_url == f"{url}/admin")
 
 
 def check_page(browser: WebDriver, lang: str) -> list[dict[str, object]]:

@@ -4,13 +4,14 @@ suppressed usage cells drawn as gaps and said so; bad parameters a 400 page."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
 from lxml import etree, html
 
 from catalogue_sync.config import NetworkConfig
+from catalogue_sync.dashboard import CountPoint
 from catalogue_sync.store import Store
 from catalogue_sync.store.vendors import add_usage
 from services.search.admin import charts, graphs
@@ -120,6 +121,15 @@ def test_bad_parameters_are_a_400_page(browser: httpx.Client, query: str) -> Non
     answer = browser.get(f"/admin/graphiques?{query}")
     assert answer.status_code == 400
     assert "Demande incorrecte" in answer.text
+
+
+def test_a_source_harvested_every_few_minutes_is_drawn_day_by_day() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    runs = [CountPoint(start + timedelta(minutes=30 * n), n, n) for n in range(500)]
+    daily = graphs._daily(runs)
+    assert len(daily) == 11 and daily[0].live == 47  # the last run of 1 January
+    assert daily[-1] == runs[-1]
+    assert graphs._daily(runs[:400]) == runs[:400]
 
 
 def test_both_languages_have_the_same_words() -> None:
