@@ -88,9 +88,14 @@ def _records_summary(t: Texts, shown: list[tuple[Source, list[CountPoint]]]) -> 
     if not shown:
         return t("records_none")
     parts = [t("records_one", name=source.name, live=t.number(points[-1].live),
-               change=f"{points[-1].live - points[0].live:+,}".replace(",", "\u202f"))
+               change=_signed(t, points[-1].live - points[0].live))
              for source, points in shown]
     return t("records_summary", list="; ".join(parts))
+
+
+def _signed(t: Texts, n: int) -> str:
+    """+1 202 / −35: a change, its sign always written."""
+    return f"{'−' if n < 0 else '+'}{t.number(abs(n))}"
 
 
 def _month_ticks(t: Texts, since: datetime, now: datetime) -> list[Tick]:
