@@ -3,7 +3,8 @@
 Serves the sandbox network until interrupted (HTTP, and SIP2 for patrons), after printing
 each library's OAI-PMH URL; with ``--write-config PATH`` it writes the matching network.toml
 instead and exits; with ``--patrons`` it prints every library's patrons (cards, PINs) and
-exits.
+exits. ``--libraries N`` serves N libraries rather than five: beyond five, copies of the
+five under new ids (``services.sandbox.libraries.network_libraries``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from services.sandbox.app import create_app
 from services.sandbox.config import network_toml
 from services.sandbox.faults import FaultInjector
 from services.sandbox.generator import SandboxNetwork
+from services.sandbox.libraries import DEFAULT_COUNT, network_libraries
 from services.sandbox.patrons import patrons_listing
 from services.sandbox.sip2 import DEFAULT_PORT as SIP2_PORT
 from services.sandbox.sip2 import Sip2Sandbox, serve_sip2
@@ -34,6 +36,9 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--host", default="127.0.0.1")
     cli.add_argument("--port", type=int, default=8100)
     cli.add_argument("--records", type=int, default=2000, help="records in the whole network")
+    cli.add_argument("--libraries", type=_positive, default=DEFAULT_COUNT, metavar="N",
+                     help="member libraries (default 5); beyond five, copies of the five "
+                          "under new ids: mediatheque-fm-2, reseau-agglo-2...")
     cli.add_argument("--seed", type=int, default=42)
     cli.add_argument("--sip2-port", type=int, default=SIP2_PORT,
                      help="port of the SIP2 server (patrons' cards and PINs); 0: none")
@@ -46,9 +51,17 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {number}")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    network = SandboxNetwork(seed=args.seed, total_records=args.records)
+    network = SandboxNetwork(seed=args.seed, total_records=args.records,
+                             libraries=network_libraries(args.libraries))
     base_url = f"http://{args.host}:{args.port}"
     if args.patrons:
         print(patrons_listing([library.id for library in network.libraries]))

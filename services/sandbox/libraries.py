@@ -8,13 +8,15 @@ The three on Koha offer its REST API (live item status); the two others do not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from catalogue_sync.config import HOLDINGS_PRESETS, LIBRARY_ID
 from catalogue_sync.models import Flavour, LibraryKind
 from services.sandbox.works import Pool
 
+DEFAULT_COUNT = 5
+"""Libraries in the default network: the five of ``default_libraries``."""
 Granularity = Literal["seconds", "day"]
 ISBN_FORMS = ("13-hyphens", "13", "10", "10-hyphens", "missing")
 NAME_FORMS = ("inverted", "direct", "initial", "dated")
@@ -150,3 +152,21 @@ def default_libraries() -> list[SandboxLibrary]:
                                    name_forms=(5, 1, 3, 0), bnf_id=0.2),
         ),
     ]
+
+
+def network_libraries(count: int = DEFAULT_COUNT) -> list[SandboxLibrary]:
+    """``count`` libraries: the five defaults first (the first ``count`` when fewer), then
+    copies of them under new ids and names, catalogued the same way ("mediatheque-fm-2",
+    "Médiathèque François-Mitterrand (2)", ... "centre-doc-2", "mediatheque-fm-3"...)."""
+    if count < 1:
+        raise ValueError(f"a sandbox network has at least one library, not {count}")
+    templates = default_libraries()
+    return [_copy(templates[n % len(templates)], n // len(templates) + 1)
+            for n in range(count)]
+
+
+def _copy(template: SandboxLibrary, round_: int) -> SandboxLibrary:
+    """The template itself in the first round; then the same library under a new id."""
+    if round_ == 1:
+        return template
+    return replace(template, id=f"{template.id}-{round_}", name=f"{template.name} ({round_})")
