@@ -33,7 +33,7 @@ from catalogue_sync.online.sources import online_sources
 from catalogue_sync.schedule import parse_schedule
 from catalogue_sync.stats.report import Row, usage_report
 from catalogue_sync.store import Store
-from catalogue_sync.store.runs import _summary
+from catalogue_sync.store.runs import run_summary
 from catalogue_sync.store.schema import cluster_members, harvest_runs, source_records
 from catalogue_sync.store.types import PageCounts, RunSummary
 
@@ -146,7 +146,7 @@ def last_runs(store: Store, ids: Sequence[str]) -> dict[str, RunSummary]:
               .where(harvest_runs.c.library.in_(ids)).group_by(harvest_runs.c.library))
     query = sa.select(harvest_runs).where(harvest_runs.c.id.in_(latest))
     with store.transaction("reading the latest runs") as connection:
-        return {row.library: _summary(row) for row in connection.execute(query)}
+        return {row.library: run_summary(row) for row in connection.execute(query)}
 
 
 def recent_runs(store: Store, ids: Iterable[str], per_source: int = 5

@@ -21,10 +21,17 @@ import redis
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] the lock; ARGV[1] the holder's value, ARGV[2] the life in milliseconds.
+# KEYS[1] the lock; ARGV[1] the holder's value, ARGV[2] the life in milliseconds. A lock
+# found missing (Redis restarted empty, or it expired with no one taking it) is taken back:
+# no one else holds it, and if someone held it meanwhile, the fencing token refuses our writes.
 RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
+local holder = redis.call('get', KEYS[1])
+if holder == ARGV[1] then
     return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+if not holder then
+    redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+    return 1
 end
 return 0
 """
@@ -70,7 +77,8 @@ class Locks:
         return text.rpartition(":")[0]
 
     def renew(self, lease: Lease) -> bool:
-        """Give the lock a full life again; False if it is no longer ours."""
+        """Give the lock a full life again (taking it back if it is free); False if someone
+        else holds it."""
         return bool(self._renew(keys=[lease.key], args=[lease.value, self.seconds * 1000]))
 
     def release(self, lease: Lease) -> None:

@@ -148,10 +148,11 @@ def list_runs(connection: sa.Connection, library: str | None, limit: int) -> lis
     query = sa.select(harvest_runs).order_by(harvest_runs.c.id.desc()).limit(limit)
     if library is not None:
         query = query.where(harvest_runs.c.library == library)
-    return [_summary(row) for row in connection.execute(query)]
+    return [run_summary(row) for row in connection.execute(query)]
 
 
-def _summary(row: sa.Row[Any]) -> RunSummary:
+def run_summary(row: sa.Row[Any]) -> RunSummary:
+    """A row of harvest_runs as a RunSummary."""
     return RunSummary(
         id=row.id,
         library=row.library,

@@ -54,10 +54,17 @@ class JobState:
 def make_broker(redis_url: str, config: HarvesterConfig) -> RedisBroker:
     """The Redis broker every worker and every queueing process shares."""
     broker: RedisBroker = RedisBroker(  # type: ignore[no-untyped-call]  # not annotated
-        url=redis_url, namespace=config.namespace,
+        client=_client(redis_url), namespace=config.namespace,
         heartbeat_timeout=config.heartbeat_seconds * 1000,
         maintenance_chance=MAINTENANCE_CHANCE)
     return broker
+
+
+def _client(redis_url: str, *, decode_responses: bool = False) -> redis.Redis:
+    """A client that gives up on a Redis that hangs instead of hanging with it (a dashboard
+    page, a worker's heartbeat); every broker call is a short script, never a blocking pop."""
+    return redis.Redis.from_url(redis_url, decode_responses=decode_responses,
+                                socket_connect_timeout=5, socket_timeout=10)
 
 
 def redis_url_of(network: NetworkConfig) -> str:
@@ -76,7 +83,7 @@ class JobQueue:
         self.config = config
         self.broker = make_broker(redis_url, config)
         self.broker.declare_queue(QUEUE)
-        self.redis: redis.Redis = redis.Redis.from_url(redis_url, decode_responses=True)
+        self.redis: redis.Redis = _client(redis_url, decode_responses=True)
 
     @classmethod
     def of(cls, network: NetworkConfig) -> JobQueue:

@@ -124,3 +124,9 @@ def open_network(path: Path) -> tuple[NetworkConfig, Store]:
     store = Store(network.database_url())
     store.create_schema()
     return network, store
+
+
+def stored_count(store: Store) -> int:
+    """Records of LIBRARY stored, deleted ones too (a page of 100 may hold deletions)."""
+    status = store.status([LIBRARY])[0]
+    return status.records + status.deleted

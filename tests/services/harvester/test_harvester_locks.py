@@ -125,3 +125,12 @@ def test_a_library_harvested_since_the_slot_is_not_queued(
             now + timedelta(hours=1))
     finally:
         queue.close()
+
+
+def test_a_lock_redis_forgot_is_taken_back_by_its_holder(locks: Locks) -> None:
+    lease = locks.acquire("harvest:a", "worker-1")
+    assert lease is not None
+    locks.client.delete(lease.key)  # as a Redis restarted without persistence
+    assert locks.renew(lease) is True
+    assert locks.holder("harvest:a") == "worker-1"
+    assert locks.acquire("harvest:a", "worker-2") is None

@@ -21,6 +21,7 @@ from tests.services.harvester.conftest import (
     Workers,
     job,
     open_network,
+    stored_count,
     wait_for,
     write_network,
 )
@@ -79,7 +80,7 @@ def test_workers_wait_for_redis_and_reconnect_losing_nothing_from_the_store(
     group = workers(config)
     worker = group.start()
     CliRunner().invoke(app, ["--config", str(config), "harvest", LIBRARY, "--queue"])
-    wait_for(lambda: store.live_count(LIBRARY) >= 200, "the first pages to be stored")
+    wait_for(lambda: stored_count(store) >= 200, "the first pages to be stored")
     own_redis.stop()  # mid-harvest: the queue, the job and the lock are gone with it
     time.sleep(3)
     own_redis.start()

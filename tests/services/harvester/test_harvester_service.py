@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from catalogue_sync.index.query import SearchRequest
 from catalogue_sync.index.searcher import Searcher
+from catalogue_sync.store import Store
 from services.cli import app
 from services.harvester.queue import JobQueue
 from services.sandbox.testing import SandboxServer
@@ -24,6 +25,7 @@ from tests.services.harvester.conftest import (
     Workers,
     job,
     open_network,
+    stored_count,
     wait_for,
     write_network,
 )
@@ -77,17 +79,24 @@ def test_jobs_wait_says_when_the_jobs_are_still_under_way(
     assert "1 job queued or running" in waited.output and "queued" in waited.output
 
 
+def _harvest_hanging_after(sandbox: SandboxServer, group: Workers, store: Store, *,
+                           requests: int) -> subprocess.Popen[str]:
+    """Start a worker and queue a harvest whose list request after ``requests`` hangs for a
+    few seconds; once the worker stored the pages before it, the worker (to kill or stop)."""
+    sandbox.faults.inject(LIBRARY, "timeout", after=requests, count=1, seconds=6, target="oai")
+    worker = group.start()
+    CliRunner().invoke(app, ["--config", str(group.config), "harvest", LIBRARY, "--queue"])
+    wait_for(lambda: stored_count(store) >= 100 * (requests - 1), "the first pages to be stored")
+    return worker
+
+
 def test_a_worker_killed_mid_harvest_has_its_job_resumed_by_another_with_nothing_lost(
         tmp_path: Path, store_url: str, redis_prefix: str, sandbox: SandboxServer,
         workers: Callable[[Path], Workers]) -> None:
     config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
     network, store = open_network(config)
-    # The fourth list request hangs: the first worker stores three pages, then waits there.
-    sandbox.faults.inject(LIBRARY, "timeout", after=3, count=1, seconds=6, target="oai")
     group = workers(config)
-    first = group.start()
-    CliRunner().invoke(app, ["--config", str(config), "harvest", LIBRARY, "--queue"])
-    wait_for(lambda: store.live_count(LIBRARY) >= 200, "the first pages to be stored")
+    first = _harvest_hanging_after(sandbox, group, store, requests=3)
     stored_before = store.live_count(LIBRARY)
     first.send_signal(signal.SIGKILL)
     first.wait()
@@ -111,17 +120,14 @@ def test_a_stopped_worker_hands_its_harvest_back_to_the_queue(
         workers: Callable[[Path], Workers]) -> None:
     config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
     network, store = open_network(config)
-    sandbox.faults.inject(LIBRARY, "timeout", after=2, count=1, seconds=6, target="oai")
     group = workers(config)
-    first = group.start()
-    CliRunner().invoke(app, ["--config", str(config), "harvest", LIBRARY, "--queue"])
-    wait_for(lambda: store.live_count(LIBRARY) >= 100, "the first pages to be stored")
+    first = _harvest_hanging_after(sandbox, group, store, requests=2)
     first.send_signal(signal.SIGTERM)
     out, _ = first.communicate(timeout=40)
     assert first.returncode == 0, out
     assert "harvester worker stopping" in out
     state = job(network)
-    assert state is not None and state.state == "queued", state
+    assert state is not None and state.state == "queued", (state, out)
     group.start()
     wait_for(lambda: (state := job(network)) is not None and state.state == "done",
              "the next worker to finish the harvest")
