@@ -28,7 +28,8 @@ DASHES = ("", "8 4", "2 4", "10 4 2 4", "4 4", "12 3 3 3 3 3", "1 3", "6 2")
 MARKERS = ("circle", "square", "triangle", "diamond", "down", "cross", "plus", "bar")
 MANY_POINTS = 60
 """Past this many points, a series shows markers at the ends of its segments only."""
-BAR_ROW, BAR_LABEL, BAR_TEXT = 30, 260, 150
+BAR_ROW, BAR_LABEL, BAR_TEXT = 30, 300, 150
+"""A bar's height, the room for its label (34 characters of 13 px), for its value."""
 HATCH_COLOUR = "#b3261e"
 
 
@@ -214,5 +215,5 @@ def bar_chart(*, chart_id: str, title: str, description: str, bars: Sequence[Bar
     return _svg(chart_id, title, description, WIDTH, height, body)
 
 
-def _short(text: str, limit: int = 36) -> str:
+def _short(text: str, limit: int = 34) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"

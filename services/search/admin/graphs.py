@@ -114,7 +114,7 @@ def durations_chart(t: Texts, store: Store, network: NetworkConfig) -> Chart:
     named = names(network)
     runs = dashboard.recent_runs(store, list(named))
     flat = [run for source in named for run in runs[source]]
-    bars = [Bar(f"{named[run.library]} — {when(t, run.started)}", _seconds(run),
+    bars = [Bar(f"{_short_name(named[run.library])} {run.started:%d/%m %H:%M}", _seconds(run),
                 _run_words(t, run), marked=run.status is RunStatus.FAILED) for run in flat]
     failed = [run for run in flat if run.status is RunStatus.FAILED]
     summary = t("durations_summary", runs=t.number(len(flat)), failed=t.number(len(failed)),
@@ -126,6 +126,11 @@ def durations_chart(t: Texts, store: Store, network: NetworkConfig) -> Chart:
     return Chart("durations", t("chart_durations"), svg, summary,
                  [t("col_source"), t("col_started"), t("col_duration"), t("col_status"),
                   t("col_error")], rows)
+
+
+def _short_name(name: str, limit: int = 21) -> str:
+    """A source's name cut to leave room for the run's date in a bar's label."""
+    return name if len(name) <= limit else name[:limit - 1] + "…"
 
 
 def _seconds(run: RunSummary) -> float:

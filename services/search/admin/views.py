@@ -63,10 +63,14 @@ def when(t: Texts, moment: datetime | None) -> str:
 
 
 def how_long(t: Texts, span: timedelta | None) -> str:
-    """"1 h 02 min", "2 min 05 s", "12 s"."""
+    """"1 h 02 min", "2 min 05 s", "12 s", "0.4 s"."""
     if span is None:
         return ""
-    seconds = max(0, int(span.total_seconds()))
+    exact = max(0.0, span.total_seconds())
+    if exact < 10:  # a small source's harvest: "0.4 s" says more than "0 s"
+        tenths = f"{exact:.1f}"
+        return t("seconds", s=tenths.replace(".", ",") if t.lang == "fr" else tenths)
+    seconds = int(exact)
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     if hours:
