@@ -45,7 +45,7 @@ class Scheduler:
             try:
                 self.queue_due(datetime.now(UTC))
             except (redis.RedisError, CatalogueError) as exc:  # Redis restarting, store down
-                log.warning("scheduler: %s; trying again in %s s", exc, self.tick)
+                log.warning("scheduler: %s (trying again in %g s)", exc, self.tick)
             if stop.wait(self.tick):
                 return
 

@@ -81,12 +81,18 @@ def _heartbeat(queue: JobQueue, timeout: int, alive_file: Path | None,
     """Call the broker a few times per heartbeat timeout: each call is a heartbeat. Each
     one that succeeds touches ``alive_file``, for a container's health check."""
     every = max(0.5, min(5.0, timeout / 4))
+    reachable = True
     while not stop.wait(every):
         try:
             queue.depth()
         except (redis.RedisError, BrokerConnectionError) as exc:
-            log.warning("cannot reach Redis: %s", exc)
+            if reachable:  # said once, not every beat: the worker waits for it
+                log.warning("cannot reach Redis, waiting for it: %s", exc)
+            reachable = False
             continue
+        if not reachable:
+            log.info("Redis answers again")
+        reachable = True
         if alive_file is not None:
             alive_file.touch()
 
