@@ -9,14 +9,18 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from catalogue_sync.index.query import SearchRequest
 from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.store import Store
+from catalogue_sync.store.schema import usage_events
+from catalogue_sync.store.vendors import add_usage
 from services.cli import app
 from services.harvester.queue import JobQueue
 from services.sandbox.testing import SandboxServer
@@ -223,3 +227,26 @@ def test_concurrency_runs_that_many_workers_and_replaces_one_that_dies(
 def _workers_of(pid: int) -> set[int]:
     return {child for child in _children(pid)
             if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()}
+
+
+def test_a_worker_purges_usage_events_older_than_the_retention(
+        tmp_path: Path, store_url: str, redis_prefix: str, sandbox: SandboxServer,
+        workers: Callable[[Path], Workers]) -> None:
+    config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
+    network, store = open_network(config)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    with store.transaction("usage", writes=True) as connection:
+        for hour in (now - timedelta(days=500), now - timedelta(days=2)):
+            add_usage(connection, hour=hour, resource="presse", library=LIBRARY,
+                      category="adult", session_hash="a" * 64)
+    queue = JobQueue.of(network)
+    try:
+        queue.purge_usage()
+        workers(config).start()
+        wait_for(lambda: queue.depth() == 0, "the purge to run")
+    finally:
+        queue.close()
+    with store.transaction("usage") as connection:
+        hours = connection.execute(sa.select(usage_events.c.hour)).scalars().all()
+    assert hours == [now - timedelta(days=2)]  # 13 months kept: the recent event only
+    store.close()
