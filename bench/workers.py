@@ -27,11 +27,12 @@ the time from the first job queued until the queue is empty, merge and index inc
 
 During each setting the machine's CPU busy share comes from /proc/stat (every process:
 PostgreSQL's too), and the CPU time of the workers (all their processes) and of the sandbox
-from /proc/PID/stat; *other CPU s* is the machine's busy time minus those two: PostgreSQL,
-Redis and whatever else ran. The workers' peak memory is their summed PSS. Afterwards
-``catalogue-sync status --json`` must show every record (live or deleted), none in
-quarantine and no failed library, or the setting is marked MISMATCH and the script exits
-with status 1. The figures are printed as a Markdown table for docs/benchmarks.md.
+from /proc/PID/stat, and of the PostgreSQL server (every process named ``postgres``: other
+databases' work too, if any); *other CPU s* is the machine's busy time minus those three:
+Redis, this script's polling, and whatever else ran. The workers' peak memory is their
+summed PSS. Afterwards ``catalogue-sync status --json`` must show every record (live or
+deleted), none in quarantine and no failed library, or the setting is marked MISMATCH and
+the script exits with status 1. The figures are printed as a Markdown table for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -110,11 +111,13 @@ class Snapshot:
     total: int
     workers_cpu: float
     sandbox_cpu: float
+    postgres_cpu: float
 
     @classmethod
     def take(cls, workers: int, sandbox: int) -> Snapshot:
         busy, total = cpu_times()
-        return cls(time.time(), busy, total, tree_cpu(workers), cpu_seconds(sandbox))
+        return cls(time.time(), busy, total, tree_cpu(workers), cpu_seconds(sandbox),
+                   postgres_cpu())
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,7 @@ class Result:
     """From the first job queued until the queue was empty."""
     workers_cpu: float
     sandbox_cpu: float
+    postgres_cpu: float
     busy_cpu: float
     """Busy core-seconds of the whole machine over the harvests."""
     busy: float
@@ -158,6 +162,18 @@ def tree_cpu(pid: int) -> float:
         with suppress(OSError, ValueError, IndexError):  # it ended meanwhile
             total += cpu_seconds(member)
     return total
+
+
+def postgres_cpu() -> float:
+    """CPU time of the PostgreSQL server's processes: the live ones, and through the
+    postmaster's account of its reaped children, those that ended."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            name, _, rest = stat.read_text().partition(") ")
+            if name.endswith("(postgres"):
+                total += sum(int(field) for field in rest.split()[11:15])
+    return total / CLOCK_TICKS
 
 
 def write_config(work: Path, setting: Setting, database_url: str, redis_url: str,
@@ -288,14 +304,15 @@ def result(database: str, workers: int, setting: Setting, before: Snapshot, done
     return Result(database, workers, len(setting.network.libraries), setting.expected,
                   done - before.wall, drained - before.wall,
                   after.workers_cpu - before.workers_cpu,
-                  after.sandbox_cpu - before.sandbox_cpu, busy / CLOCK_TICKS,
+                  after.sandbox_cpu - before.sandbox_cpu,
+                  after.postgres_cpu - before.postgres_cpu, busy / CLOCK_TICKS,
                   busy / max(total, 1), peak_mb, check)
 
 
 def failed(database: str, workers: int, setting: Setting, reason: str) -> Result:
     nan = math.nan
     return Result(database, workers, len(setting.network.libraries), setting.expected, nan,
-                  nan, nan, nan, nan, nan, nan, f"FAILED: {reason}")
+                  nan, nan, nan, nan, nan, nan, nan, f"FAILED: {reason}")
 
 
 def run_one(children: Children, args: argparse.Namespace, setting: Setting, database: str,
@@ -346,18 +363,19 @@ def start_sandbox(children: Children, args: argparse.Namespace, network: Sandbox
 
 def table(results: list[Result]) -> str:
     head = ("| database | workers | libraries | records | seconds | records/s | speed-up "
-            "| workers CPU s | sandbox CPU s | other CPU s | machine CPU busy "
+            "| workers CPU s | sandbox CPU s | PostgreSQL CPU s | other CPU s "
+            "| machine CPU busy "
             "| workers peak MB (PSS) | queue empty s | check |")
-    rule = "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
+    rule = "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
     return "\n".join([head, rule, *(row(r, results) for r in results)])
 
 
 def row(r: Result, results: list[Result]) -> str:
     first = next(other for other in results if other.database == r.database)
-    other_cpu = r.busy_cpu - r.workers_cpu - r.sandbox_cpu
+    other_cpu = r.busy_cpu - r.workers_cpu - r.sandbox_cpu - r.postgres_cpu
     return (f"| {r.database} | {r.workers} | {r.libraries} | {r.records:,} | {r.seconds:.1f} "
             f"| {r.rate:,.0f} | {r.rate / first.rate:.2f}× | {r.workers_cpu:.1f} "
-            f"| {r.sandbox_cpu:.1f} | {other_cpu:.1f} | {r.busy:.0%} "
+            f"| {r.sandbox_cpu:.1f} | {r.postgres_cpu:.1f} | {other_cpu:.1f} | {r.busy:.0%} "
             f"| {r.workers_peak_mb:,.0f} | {r.drained:.1f} | {r.check} |")
 
 
