@@ -42,6 +42,10 @@ class LockLost(StoreError):
     restarted) cannot write over the harvest that replaced it."""
 
 
+class QueueUnavailable(StoreError):
+    """The harvester service's Redis (its job queue) did not answer."""
+
+
 class SourceError(CatalogueError):
     """A member library's source failed."""
 

@@ -19,12 +19,11 @@ import logging
 import time
 from collections.abc import Iterator
 
-import redis
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from catalogue_sync.config import NetworkConfig
-from catalogue_sync.errors import CatalogueError
+from catalogue_sync.errors import CatalogueError, QueueUnavailable
 from catalogue_sync.store import Store
 from services.harvester.queue import JobQueue
 
@@ -97,7 +96,7 @@ class HarvestCollector(Collector):
                                       "Harvester jobs queued or running")
             depth.add_metric([], queue.depth())
             return [depth]
-        except redis.RedisError as exc:
+        except QueueUnavailable as exc:
             log.warning("queue depth unavailable: %s", exc)
             return []
         finally:

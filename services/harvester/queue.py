@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,10 +21,11 @@ from typing import Any
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.errors import BrokerConnectionError
 from redis.typing import EncodableT
 
 from catalogue_sync.config import HarvesterConfig, NetworkConfig
-from catalogue_sync.errors import ConfigError
+from catalogue_sync.errors import ConfigError, QueueUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +99,17 @@ class JobQueue:
     def harvest(self, library: str, *, full: bool = False, origin: str = "cli") -> str:
         """Queue a harvest of one library; the message id."""
         kind = "full-harvest" if full else "harvest"
+        with self._answering(f"queueing a harvest of {library}"):
+            message = self._send("harvest", library, full=full)
         self.set_state(library, kind, "queued", detail=f"by {origin}")
-        return self._send("harvest", library, full=full)
+        return message
 
     def check(self, library: str, *, origin: str = "cli") -> str:
         """Queue a connection check of one library; the message id."""
+        with self._answering(f"queueing a check of {library}"):
+            message = self._send("check", library)
         self.set_state(library, "check", "queued", detail=f"by {origin}")
-        return self._send("check", library)
+        return message
 
     def refresh(self) -> str | None:
         """Queue a merge and index update, unless one is already waiting; its message id."""
@@ -110,7 +117,7 @@ class JobQueue:
             if not self.redis.set(self._key("refresh-pending"), "1", nx=True, ex=3600):
                 return None
             return self._send("refresh")
-        except (redis.RedisError, dramatiq.errors.BrokerConnectionError) as exc:
+        except (redis.RedisError, BrokerConnectionError) as exc:
             # The next harvest that changes something queues it; nothing is lost meanwhile.
             log.warning("cannot queue a merge and index update: %s", exc)
             return None
@@ -120,20 +127,34 @@ class JobQueue:
         self.redis.delete(self._key("refresh-pending"))
 
     def purge_usage(self) -> str:
-        return self._send("purge_expired_usage")
+        with self._answering("queueing the purge of usage events"):
+            return self._send("purge_expired_usage")
 
     def depth(self) -> int:
         """Jobs queued, waiting for a retry, or running."""
-        return int(self.broker.do_qsize(QUEUE))
+        with self._answering("counting the jobs"):
+            return int(self.broker.do_qsize(QUEUE))
 
     def jobs(self) -> dict[str, JobState]:
         """Each library's latest job."""
         states = {}
-        for key in self.redis.scan_iter(self._key("job:*"), count=500):
-            if fields := self.redis.hgetall(key):
-                state = _state({str(name): str(value) for name, value in fields.items()})
-                states[state.library] = state
+        with self._answering("reading the jobs"):
+            for key in self.redis.scan_iter(self._key("job:*"), count=500):
+                if fields := self.redis.hgetall(key):
+                    state = _state({str(name): str(value) for name, value in fields.items()})
+                    states[state.library] = state
         return states
+
+    @contextmanager
+    def _answering(self, doing: str) -> Iterator[None]:
+        """Redis failures as QueueUnavailable, naming what was being done and where."""
+        try:
+            yield
+        except (redis.RedisError, BrokerConnectionError) as exc:
+            where = self.redis.get_connection_kwargs()
+            raise QueueUnavailable(
+                f"the job queue's Redis ({where.get('host', 'unix socket')}:"
+                f"{where.get('port', '')}) did not answer while {doing}: {exc}") from exc
 
     def set_state(self, library: str, kind: str, state: str, *, worker: str | None = None,
                   detail: str | None = None) -> None:

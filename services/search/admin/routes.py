@@ -216,7 +216,7 @@ def send_job(board: Dashboard, library: str, action: str) -> str:
             queue.check(library, origin="dashboard")
         else:
             queue.harvest(library, full=action == "full", origin="dashboard")
-    except Exception as error:  # redis, or dramatiq's own ConnectionError
+    except StoreError as error:  # QueueUnavailable: Redis did not answer
         log.warning("dashboard: could not queue %s of %s: %s", action, library, error)
         return "queue_failed"
     log.info("dashboard queued a job", extra={"library": library, "job": action})

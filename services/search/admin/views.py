@@ -8,9 +8,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import redis
-
 from catalogue_sync.dashboard import SourceOverview, duration
+from catalogue_sync.errors import StoreError
 from services.harvester.queue import JobQueue, JobState
 from services.search.web.i18n import Texts
 
@@ -49,7 +48,7 @@ def read_queue(queue: JobQueue) -> QueueView:
     """Each library's latest job and how many wait; unreachable when Redis fails."""
     try:
         return QueueView(True, queue.depth(), queue.jobs())
-    except (redis.RedisError, OSError) as error:
+    except StoreError as error:  # QueueUnavailable: Redis did not answer
         log.warning("dashboard: the job queue cannot be read: %s", error)
         return QueueView(False)
 

@@ -21,9 +21,10 @@ from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.store import Store
 from catalogue_sync.store.schema import usage_events
 from catalogue_sync.store.vendors import add_usage
-from services.cli import app
+from services.cli import app, main
 from services.harvester.queue import JobQueue
 from services.sandbox.testing import SandboxServer
+from services.serving import free_port
 from tests.services.harvester.conftest import (
     LIBRARY,
     Workers,
@@ -250,3 +251,19 @@ def test_a_worker_purges_usage_events_older_than_the_retention(
         hours = connection.execute(sa.select(usage_events.c.hour)).scalars().all()
     assert hours == [now - timedelta(days=2)]  # 13 months kept: the recent event only
     store.close()
+
+
+def test_commands_say_when_the_queue_s_redis_does_not_answer(
+        tmp_path: Path, store_url: str, sandbox: SandboxServer,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    port = free_port()  # nothing listens there
+    config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, "none",
+                           redis_url=f"redis://127.0.0.1:{port}/0")
+    for command in (["jobs"], ["harvest", LIBRARY, "--queue"]):
+        monkeypatch.setattr(sys, "argv", ["catalogue-sync", "--config", str(config), *command])
+        with pytest.raises(SystemExit) as ended:
+            main()
+        _, err = capsys.readouterr()
+        assert ended.value.code == 1
+        assert f"the job queue's Redis (127.0.0.1:{port}) did not answer while" in err
+        assert "Traceback" not in err
