@@ -327,7 +327,10 @@ def audit_trail(store: Store) -> AuditTrail:
 
 PURGE_EVERY = 3600.0
 """Seconds between two purges of stale pseudonym rows by one process."""
-_purged = [0.0]
+_purged: list[float | None] = [None]
+"""When this process last purged (time.monotonic); None: not yet, so the first opening does.
+(Not 0.0: the monotonic clock starts at boot, and a machine up for less than an hour would
+then wait for its first purge.)"""
 
 
 def record_opening(store: Store, keys: PseudonymKeys, session: Session,
@@ -352,7 +355,8 @@ def record_opening(store: Store, keys: PseudonymKeys, session: Session,
             _rows.add_usage(connection, hour=now.replace(minute=0, second=0, microsecond=0),
                             resource=resource.id, library=patron.library,
                             category=patron.category, session_hash=hashed)
-        if time.monotonic() - _purged[0] > PURGE_EVERY:
+        last = _purged[0]
+        if last is None or time.monotonic() - last > PURGE_EVERY:
             _purged[0] = time.monotonic()
             forgotten = _rows.forget_patrons(connection, now - timedelta(days=keep_days))
             log.info("gateway: forgot %d pseudonyms of sign-ins older than %d days",

@@ -124,7 +124,7 @@ def test_rows_of_sign_ins_past_the_limit_are_forgotten(
     offer = network()
     stale, fresh = session("fm", "adult", age=8 * 86400), session("bdp", "adult")
     vendors.record_opening(store, KEYS, stale, offer.resources["films"], keep_days=30)
-    monkeypatch.setattr(vendors, "_purged", [0.0])  # as if the last purge were long ago
+    monkeypatch.setattr(vendors, "_purged", [None])  # as if this process never purged
     vendors.record_opening(store, KEYS, fresh, offer.resources["films"], keep_days=7)
     with store.transaction("reading") as connection:
         kept = {row.library for row in connection.execute(sa.select(vendor_patrons))}
