@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from typing import Annotated
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,6 +25,7 @@ from catalogue_sync.gateway.sessions import Session
 from catalogue_sync.gateway.signin import ChooseLibrary, Locked, Refused, SignedIn, Unavailable
 from catalogue_sync.gateway.vendors import record_opening
 from catalogue_sync.offer import entitled
+from services.forms import read_form
 from services.gateway import cookies
 from services.gateway.access import open_resource
 from services.gateway.context import GatewayContext, context_of
@@ -33,7 +34,6 @@ from services.gateway.pages import Page
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 Context = Annotated[GatewayContext, Depends(context_of)]
-MAX_FORM = 4096
 
 
 def current_session(request: Request) -> Session | None:
@@ -185,15 +185,3 @@ def safe_next(path: str) -> str:
             or any(ord(c) < 32 for c in path) or len(path) > 2000):
         return "/ressources"
     return path
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """An urlencoded form, at most ``MAX_FORM`` bytes, one value per name."""
-    body = await request.body()
-    if len(body) > MAX_FORM:
-        raise InvalidRequest(f"the form is larger than {MAX_FORM} bytes")
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InvalidRequest(f"the form cannot be read: {error}") from None
-    return {name: values[0] for name, values in fields.items()}

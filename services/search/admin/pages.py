@@ -14,12 +14,11 @@ import hmac
 import secrets
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 import jinja2
 from fastapi import Request, Response
 
-from catalogue_sync.errors import InvalidRequest
 from services.search.admin.sessions import AdminSession
 from services.search.admin.translations import TEXTS
 from services.search.web.pages import HEADERS, TEMPLATES
@@ -33,7 +32,6 @@ LOGIN = f"{PATH}/connexion"
 CSRF_COOKIE = "admin-csrf"
 CSRF_FIELD = "csrf"
 LOOPBACK = ("127.", "::1", "localhost")
-MAX_FORM = 4096
 MAX_NEXT = 2000
 
 
@@ -98,15 +96,3 @@ def safe_next(path: str | None) -> str:
 
 def login_address(next_path: str) -> str:
     return f"{LOGIN}?next={quote(next_path, safe='/')}" if next_path != PATH else LOGIN
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """An urlencoded form, at most ``MAX_FORM`` bytes, one value per name."""
-    body = await request.body()
-    if len(body) > MAX_FORM:
-        raise InvalidRequest(f"the form is larger than {MAX_FORM} bytes")
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InvalidRequest(f"the form cannot be read: {error}") from None
-    return {name: values[0] for name, values in fields.items()}

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from catalogue_sync import dashboard
 from catalogue_sync.errors import CatalogueError, InvalidRequest, NotFound, StoreError
+from services.forms import read_form
 from services.http import status_of
 from services.search.admin import graphs, pages
 from services.search.admin.pages import PATH, AdminPage
@@ -103,7 +104,7 @@ def login_form(request: Request, admin: MaybeAdmin, next: str = PATH) -> Respons
 
 @router.post("/connexion", response_class=HTMLResponse)
 async def login(request: Request, board: Board, admin: MaybeAdmin) -> Response:
-    form = await pages.read_form(request)
+    form = await read_form(request)
     next_path, name = pages.safe_next(form.get("next")), form.get("nom", "")[:64]
     if not pages.same_token(form.get(pages.CSRF_FIELD), request.cookies.get(pages.CSRF_COOKIE)):
         return login_page(request, message="form_expired", status=403, next_path=next_path)
@@ -158,7 +159,7 @@ def board_sessions(board: Dashboard) -> AdminSessions:
 
 @router.post("/deconnexion")
 async def logout(request: Request, board: Board, admin: MaybeAdmin) -> Response:
-    form = await pages.read_form(request)
+    form = await read_form(request)
     if admin is None:
         return RedirectResponse(root(request) + pages.LOGIN, status_code=303)
     if not pages.same_token(form.get(pages.CSRF_FIELD), admin.csrf):
@@ -184,7 +185,7 @@ def overview(request: Request, context: Context, board: Board, admin: Admin) -> 
 @router.post("/file")
 async def queue_job(request: Request, context: Context, board: Board, admin: Admin
                     ) -> Response:
-    form = await pages.read_form(request)
+    form = await read_form(request)
     if not pages.same_token(form.get(pages.CSRF_FIELD), admin.csrf):
         return error_page(request, 403)
     try:
