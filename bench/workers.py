@@ -236,7 +236,7 @@ def stop_workers(children: Children, process: subprocess.Popen[bytes]) -> None:
 def hold_refresh_back(queue: JobQueue) -> None:
     """Set the flag that says a merge and index update is already waiting, so that the
     harvests queue none (``JobQueue.refresh``); the namespace is dropped afterwards."""
-    queue.redis.set(f"{queue.config.namespace}:refresh-pending", "held back by the bench")
+    queue.hold_refreshes()
 
 
 def forget(redis_url: str, namespace: str) -> None:

@@ -29,6 +29,9 @@ from catalogue_sync.errors import ConfigError, QueueUnavailable
 
 log = logging.getLogger(__name__)
 
+REFRESH_PENDING = "refresh-pending"
+"""The key (under the namespace) saying a merge and index update is already queued."""
+
 QUEUE = "harvest"
 """One queue for every job: harvests, checks, merges and purges wait in order of arrival."""
 MAINTENANCE_CHANCE = 100_000
@@ -114,7 +117,7 @@ class JobQueue:
     def refresh(self) -> str | None:
         """Queue a merge and index update, unless one is already waiting; its message id."""
         try:
-            if not self.redis.set(self._key("refresh-pending"), "1", nx=True, ex=3600):
+            if not self.redis.set(self._key(REFRESH_PENDING), "1", nx=True, ex=3600):
                 return None
             return self._send("refresh")
         except (redis.RedisError, BrokerConnectionError) as exc:
@@ -122,9 +125,14 @@ class JobQueue:
             log.warning("cannot queue a merge and index update: %s", exc)
             return None
 
+    def hold_refreshes(self) -> None:
+        """Say a refresh is waiting when none is, so that harvests queue none (for an hour,
+        or until the next refresh starts): a benchmark times the harvests alone."""
+        self.redis.set(self._key(REFRESH_PENDING), "held", ex=3600)
+
     def refresh_started(self) -> None:
         """A refresh began: the next harvest to finish queues another."""
-        self.redis.delete(self._key("refresh-pending"))
+        self.redis.delete(self._key(REFRESH_PENDING))
 
     def purge_usage(self) -> str:
         with self._answering("queueing the purge of usage events"):

@@ -4,14 +4,16 @@ no sideways scrolling at 320 px."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import pairwise
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -37,7 +39,18 @@ def sign_in_by_keyboard(browser: WebDriver, base_url: str, card: str, pin: str,
     assert browser.switch_to.active_element.get_attribute("id") == "carte"
     form = browser.find_element(By.ID, "carte")
     ActionChains(browser).send_keys(card, Keys.TAB, pin, Keys.ENTER).perform()
-    WebDriverWait(browser, 10).until(staleness_of(form))  # the answer's page has come
+    WebDriverWait(browser, 10).until(_gone(form))  # the answer's page has come
+
+
+def _gone(element: WebElement) -> Callable[[WebDriver], bool]:
+    """Like staleness_of, also when Chrome, mid-navigation, answers that the node "does not
+    belong to the document" (a WebDriverException, not a StaleElementReferenceException)."""
+    def check(_: WebDriver) -> bool:
+        try:
+            return bool(staleness_of(element)(_))
+        except WebDriverException:
+            return True
+    return check
 
 
 def problems_on(browser: WebDriver, kind: str, lang: str) -> dict[str, object]:
