@@ -39,19 +39,33 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def serve_on_loopback(app: FastAPI, *, health: str, name: str) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 (a free port) for the duration of the block; its URL."""
-    server = uvicorn.Server(quiet_config(app))
+def loopback_socket() -> socket.socket:
+    """A socket bound to a free port of 127.0.0.1, for ``serve_on_loopback(sock=...)``: its
+    address is known before the app is made (servers that must know each other's URL)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    """The base URL a server on ``sock`` answers at."""
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@contextmanager
+def serve_on_loopback(app: FastAPI, *, health: str, name: str,
+                      sock: socket.socket | None = None) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 (a free port, or ``sock``'s) for the duration of the
+    block; its URL."""
+    server = uvicorn.Server(quiet_config(app))
+    sock = sock or loopback_socket()
     port = sock.getsockname()[1]
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name=f"{name}-{port}", daemon=True)
     thread.start()
     try:
-        base_url = f"http://127.0.0.1:{port}"
+        base_url = url_of(sock)
         wait_until_up(f"{base_url}{health}", thread.is_alive, name)
         yield base_url
     finally:

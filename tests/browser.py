@@ -44,6 +44,9 @@ def chromium() -> Iterator[WebDriver]:
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
                      "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=fr-FR"):
         options.add_argument(argument)
+    # The console (driver.get_log("browser")) says why Chromium refused something, such as
+    # a navigation the page's Content-Security-Policy forbids.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_script_timeout(60)
     try:

@@ -111,6 +111,11 @@ def redis_prefix() -> Iterator[str]:
     """A key prefix of this test's own in the real Redis, its keys deleted afterwards."""
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     yield prefix
+    delete_prefix(prefix)
+
+
+def delete_prefix(prefix: str) -> None:
+    """Delete the keys under ``prefix`` in the real Redis (for module-scoped prefixes)."""
     client = redis.Redis.from_url(REDIS_URL)
     try:
         keys = list(client.scan_iter(match=f"{prefix}:*"))
