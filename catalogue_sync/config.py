@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     index_path: Path | None = None
     """Overrides [index] path (CATALOGUE_SYNC_INDEX_PATH): in a container, the network file
     is mounted read-only and the index lives in a volume."""
+    trusted_proxies: str = ""
+    """The reverse proxies whose X-Forwarded-For names the client
+    (CATALOGUE_SYNC_TRUSTED_PROXIES): addresses or networks, comma-separated; none by
+    default (services/clients.py, docs/deployment.md)."""
     log_level: str = "INFO"
 
 

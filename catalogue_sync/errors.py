@@ -12,6 +12,8 @@
     │                          harvest goes on
     ├── InvalidRequest         a search or protocol request asks for something impossible
     │                          (an unknown filter, a page out of range): HTTP 400
+    ├── Forbidden              the caller may not do this: HTTP 403
+    │   └── CrossSiteRequest   a form sent from another site's page (CSRF)
     └── NotFound               no such merged record, correction or library: HTTP 404
         └── Gone               it existed, and is gone for good (a merged record whose
                                records were all deleted): HTTP 410
@@ -90,6 +92,15 @@ class RecordRejected(CatalogueError):
 
 class InvalidRequest(CatalogueError):
     """A request that cannot be answered as asked; the message says what to change."""
+
+
+class Forbidden(CatalogueError):
+    """The caller is known, or needs no credentials, and may not do this."""
+
+
+class CrossSiteRequest(Forbidden):
+    """A form posted from a page of another site (its Origin or Referer says so), or, over
+    HTTPS, without either: refused before it is read (services/forms.py)."""
 
 
 class Unauthorized(CatalogueError):

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from catalogue_sync.errors import (
     CatalogueError,
     ConfigError,
+    Forbidden,
     Gone,
     InvalidRequest,
     NotFound,
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 STATUS: tuple[tuple[type[CatalogueError], int], ...] = (
     (InvalidRequest, 400),
     (Unauthorized, 401),
+    (Forbidden, 403),
     (TooManyRequests, 429),
     (Gone, 410),
     (NotFound, 404),

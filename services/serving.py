@@ -24,10 +24,11 @@ START_TIMEOUT = 10.0
 
 def quiet_config(app: FastAPI, *, log_level: str = "warning") -> uvicorn.Config:
     """No websockets (their module warns on import), no lifespan, no access log: servers
-    in tests must start fast and quietly, and tests run with warnings as errors."""
+    in tests must start fast and quietly, and tests run with warnings as errors. No proxy
+    headers, as ``catalogue-sync serve`` (the apps resolve clients: ``services.clients``)."""
     return uvicorn.Config(
         app, log_level=log_level, access_log=False, ws="none", lifespan="off",
-        loop="asyncio", http="h11", timeout_graceful_shutdown=2,
+        loop="asyncio", http="h11", timeout_graceful_shutdown=2, proxy_headers=False,
     )
 
 

@@ -40,6 +40,20 @@ _UNKNOWN_PUBLISHER = re.compile(r"\[?s\.\s?n\.?\]?|\[?(?:éditeur|editeur) incon
 # Formats where a bare number in the physical description counts pages, not discs or pieces.
 _PAGED = (Format.BOOK, Format.LARGE_PRINT, Format.SCORE)
 
+NORMALIZER_VERSION = 1
+"""The version of what a raw record normalizes to. Bump it in any change to ``catalogue_sync/
+marc/`` (reading, normalizing, text, identifiers, formats) that changes the NormalizedRecord
+of some record: every stored record carries the version that derived it, and those of an
+older one are normalized again from their raw bytes (``catalogue-sync records renormalize``,
+or the next harvest). tests/catalogue_sync/marc/test_normalizer_version.py fails when the
+fixtures' normalized output changes and this number does not."""
+
+
+def normalizer_version() -> int:
+    """The version of the normalizer running now: NORMALIZER_VERSION, read at each call."""
+    return NORMALIZER_VERSION
+
+
 MARC21_SUBJECTS = ("600", "610", "611", "630", "648", "650", "651", "655")
 UNIMARC_SUBJECTS = ("600", "601", "602", "604", "605", "606", "607", "608")
 

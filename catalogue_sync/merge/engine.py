@@ -9,8 +9,9 @@ The first merge of a store, and a full rebuild, merge every record at once, comp
 component (see ``rebuild``), with the same code as an incremental run. Clusters and merged
 records stay in place meanwhile, so a rebuild that finds the same clusters writes nothing
 and every id stays; where clusters do change, ids are inherited as in any run. A rebuild
-killed halfway is started again by the next run. Changing ``[merge]`` in network.toml makes
-the next run a full rebuild by itself.
+killed halfway is started again by the next run. Changing ``[merge]`` in network.toml, or an
+upgrade that changes the match keys or rules (``KEYS_VERSION``, ``RULES_VERSION``: both are in
+the settings' fingerprint), makes the next run a full rebuild by itself.
 """
 
 from __future__ import annotations
@@ -109,20 +110,36 @@ def _settings(config: NetworkConfig | MergeConfig | MergeSettings) -> MergeSetti
 
 def _kind(store: Store, settings: MergeSettings, full: bool) -> str:
     """"first" (nothing merged yet), "full" (asked, or needed) or "incremental"."""
-    with store.transaction("starting the merge") as connection:
-        watermark = stored.read_counter(connection, stored.MERGE_WATERMARK)
-        before = stored.read_counter(connection, stored.MERGE_SETTINGS)
+    watermark, reason = _rebuild_reason(store, settings)
     if watermark == 0:
         return "first"
     if full:
         return "full"
-    if before == 0:
-        log.warning("the last full merge did not finish: merging everything again")
-        return "full"
-    if before != settings.fingerprint:
-        log.warning("the [merge] settings changed since the last merge: rebuilding all")
+    if reason is not None:
+        log.warning("%s: merging everything again", reason)
         return "full"
     return "incremental"
+
+
+def pending_rebuild(store: Store, config: NetworkConfig | MergeConfig | MergeSettings
+                    ) -> str | None:
+    """Why the next merge will merge every record again, or None if it need not (the
+    store was never merged, or was merged by these settings and this code)."""
+    watermark, reason = _rebuild_reason(store, _settings(config))
+    return None if watermark == 0 else reason
+
+
+def _rebuild_reason(store: Store, settings: MergeSettings) -> tuple[int, str | None]:
+    """The merge watermark, and why the clusters are not those of ``settings``."""
+    with store.transaction("starting the merge") as connection:
+        watermark = stored.read_counter(connection, stored.MERGE_WATERMARK)
+        before = stored.read_counter(connection, stored.MERGE_SETTINGS)
+    if before == 0:
+        return watermark, "the last full merge did not finish"
+    if before != settings.fingerprint:
+        return watermark, ("the [merge] settings or the match keys or rules (their versions) "
+                           "changed since the last merge")
+    return watermark, None
 
 
 def _now() -> datetime:

@@ -54,6 +54,12 @@ from dataclasses import dataclass
 
 from catalogue_sync.merge.keys import MatchKeys
 
+RULES_VERSION = 1
+"""The version of the rules. Bump it in any change here that changes a decision: it is part
+of the merge's fingerprint (``merge/settings.py``), so the next merge rebuilds the clusters.
+tests/catalogue_sync/merge/test_merge_versions.py fails when the fixtures' decisions change
+and this number does not."""
+
 # Kinds of numbers, in the order they name the rule that merges.
 ID_SCHEMES = ("ean", "ismn", "bnf", "sudoc", "oclc", "lccn")
 _LABELS = {"isbn": "ISBN", "issn": "ISSN", "ean": "EAN", "ismn": "ISMN",

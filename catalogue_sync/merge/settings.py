@@ -7,6 +7,7 @@ import zlib
 from dataclasses import dataclass
 
 from catalogue_sync.config import MergeConfig, NetworkConfig
+from catalogue_sync.merge import keys, rules
 from catalogue_sync.merge.keys import blocklist_keys
 from catalogue_sync.merge.rules import MatchSettings
 
@@ -24,7 +25,8 @@ class MergeSettings:
     blocklist: frozenset[str]
     library_priority: tuple[str, ...]
     fingerprint: int
-    """Changes whenever a setting that shapes the clusters or their display changes."""
+    """Changes whenever a setting that shapes the clusters or their display changes, or the
+    code that does (``KEYS_VERSION``, ``RULES_VERSION``)."""
     key_cap: int = KEY_CAP
 
     @classmethod
@@ -41,8 +43,10 @@ class MergeSettings:
 
 
 def _fingerprint(merge: MergeConfig, key_cap: int) -> int:
-    """A stable 31-bit number for the settings (kept in the store's counters table)."""
-    data = {**merge.model_dump(mode="json"), "key_cap": key_cap}
+    """A stable 31-bit number for the settings and the versions of the keys and rules (kept
+    in the store's counters table): a new one makes the next merge a full rebuild."""
+    data = {**merge.model_dump(mode="json"), "key_cap": key_cap,
+            "keys_version": keys.KEYS_VERSION, "rules_version": rules.RULES_VERSION}
     data["blocklist"] = sorted(blocklist_keys(merge.blocklist))  # order and spelling: no matter
     text = json.dumps(data, sort_keys=True)
     return zlib.crc32(text.encode("utf-8")) & 0x7FFFFFFF

@@ -34,6 +34,8 @@ SCALAR_FIELDS = ("title", "subtitle", "year", "language", "publisher", "pages")
 # Read once: dataclasses.asdict would deep-copy every item of every record.
 ITEM_FIELDS = tuple(f.name for f in fields(Item))
 EMPTY_FIELDS: dict[str, Any] = dict.fromkeys((*SCALAR_FIELDS, *LIST_FIELDS, "doc_format", "items"))
+DERIVED_FIELDS = tuple(EMPTY_FIELDS)
+"""The columns the normalizer derives from the raw record."""
 
 
 def checksum(data: bytes, deleted: bool) -> str:
@@ -72,6 +74,7 @@ def set_change_seq(connection: sa.Connection, value: int) -> None:
 class _Known:
     checksum: str
     deleted: bool
+    normalizer_version: int
 
 
 @dataclass(slots=True)
@@ -81,6 +84,10 @@ class _Plan:
     counts: PageCounts = field(default_factory=PageCounts)
     changed: list[tuple[IncomingRecord, str]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    stale: list[tuple[IncomingRecord, str]] = field(default_factory=list)
+    """Sent again unchanged, but stored as an older normalizer derived it."""
+    restamped: list[IncomingRecord] = field(default_factory=list)
+    """Stale records the current normalizer derives the same fields from."""
 
 
 def write_records(
@@ -96,6 +103,7 @@ def write_records(
         return PageCounts()
     first_seq = lock_change_seq(connection) + 1
     plan = _plan(latest, _known(connection, library, list(latest)))
+    _renormalize_stale(connection, library, plan)
     live: list[dict[str, Any]] = []
     gone: list[dict[str, Any]] = []
     for seq, (record, digest) in enumerate(plan.changed, start=first_seq):
@@ -104,6 +112,7 @@ def write_records(
     _upsert(connection, live, update=None)
     _upsert(connection, gone, update=DELETION_UPDATES)
     _mark_seen(connection, library, run_id, plan.unchanged)
+    set_versions(connection, library, [(r.local_id, r.normalizer_version) for r in plan.restamped])
     if plan.changed:
         set_change_seq(connection, first_seq + len(plan.changed) - 1)
     return plan.counts
@@ -124,13 +133,15 @@ def _known(connection: sa.Connection, library: str, ids: list[str]) -> dict[str,
     known: dict[str, _Known] = {}
     for query in queries:
         rows = connection.execute(query)
-        known.update({row.local_id: _Known(row.checksum, row.deleted) for row in rows})
+        known.update({row.local_id: _Known(row.checksum, row.deleted, row.normalizer_version)
+                      for row in rows})
     return known
 
 
 def _lookup_in(library: str, ids: Sequence[str]) -> sa.Select[Any]:
     table = source_records.c
-    return sa.select(table.local_id, table.checksum, table.deleted).where(
+    return sa.select(table.local_id, table.checksum, table.deleted,
+                     table.normalizer_version).where(
         table.library == library, table.local_id.in_(ids)
     )
 
@@ -151,7 +162,7 @@ def _lookup_each(library: str, ids: Sequence[str]) -> sa.Select[Any]:
         .render_derived(name="wanted")
     )
     known = (
-        sa.select(table.local_id, table.checksum, table.deleted)
+        sa.select(table.local_id, table.checksum, table.deleted, table.normalizer_version)
         .where(table.library == library, table.local_id == wanted.c.id)
         .limit(1)
         .lateral("known")
@@ -165,12 +176,63 @@ def _plan(records: dict[str, IncomingRecord], known: dict[str, _Known]) -> _Plan
         digest = checksum(record.data, record.deleted)
         before = known.get(local_id)
         if before is not None and before.checksum == digest:
+            if _behind(record, before):
+                plan.stale.append((record, digest))
+                continue
             plan.unchanged.append(local_id)
             plan.counts.unchanged += 1
         else:
             plan.changed.append((record, digest))
             _count_change(plan.counts, record, before)
     return plan
+
+
+def _behind(record: IncomingRecord, before: _Known) -> bool:
+    # Older only: a worker not yet upgraded must not take records back to its own version.
+    return not record.deleted and before.normalizer_version < record.normalizer_version
+
+
+def _renormalize_stale(connection: sa.Connection, library: str, plan: _Plan) -> None:
+    """Decide the stale records: a real change where the fields derived now differ from
+    the stored ones, else the same record, its version brought up to date."""
+    if not plan.stale:
+        return
+    stored = derived_fields(connection, library, [record.local_id for record, _ in plan.stale])
+    for record, digest in plan.stale:
+        if normalized_columns(record.normalized) == stored.get(record.local_id):
+            plan.unchanged.append(record.local_id)
+            plan.restamped.append(record)
+            plan.counts.unchanged += 1
+        else:
+            plan.changed.append((record, digest))
+            plan.counts.updated += 1
+
+
+def derived_fields(connection: sa.Connection, library: str, ids: Sequence[str]
+                   ) -> dict[str, dict[str, Any]]:
+    """The stored normalized fields of these records, as ``normalized_columns`` gives them."""
+    table = source_records.c
+    columns = [table.local_id, *(table[name] for name in DERIVED_FIELDS)]
+    found: dict[str, dict[str, Any]] = {}
+    for part in chunks(ids):
+        query = sa.select(*columns).where(table.library == library, table.local_id.in_(part))
+        for row in connection.execute(query):
+            found[row.local_id] = {name: getattr(row, name) for name in DERIVED_FIELDS}
+    return found
+
+
+def set_versions(connection: sa.Connection, library: str, versions: Sequence[tuple[str, int]]
+                 ) -> None:
+    """Record that these records' fields are what these normalizer versions derive."""
+    if versions:
+        table = source_records.c
+        stamp = (
+            sa.update(source_records)
+            .where(table.library == library, table.local_id == sa.bindparam("b_local_id"))
+            .values(normalizer_version=sa.bindparam("b_version"))
+        )
+        connection.execute(stamp, [{"b_local_id": local_id, "b_version": version}
+                                   for local_id, version in versions])
 
 
 def _count_change(counts: PageCounts, record: IncomingRecord, before: _Known | None) -> None:
@@ -197,6 +259,7 @@ def _row(
         "harvested_at": now,
         "last_seen_run": run_id,
         "change_seq": seq,
+        "normalizer_version": record.normalizer_version,
     }
 
 
@@ -335,6 +398,7 @@ def stored_record(row: sa.Row[Any]) -> StoredRecord:
         checksum=row.checksum,
         change_seq=row.change_seq,
         harvested_at=row.harvested_at,
+        normalizer_version=row.normalizer_version,
     )
 
 

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
+from catalogue_sync.errors import StoreError
+
 CHANGE_SEQ = "change_seq"
 """Name of the counters row that hands out change sequence numbers."""
 
@@ -115,8 +117,28 @@ source_records = sa.Table(
     # stored, a cost measured on 500-record pages; runs are never deleted anyway.
     sa.Column("last_seen_run", BigId, nullable=False),
     sa.Column("change_seq", sa.BigInteger, nullable=False),
+    # The marc.normalize.NORMALIZER_VERSION that derived the normalized fields; 0: a version
+    # before versions were kept (added to an existing store by upgrade_schema).
+    sa.Column("normalizer_version", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_source_records_library_deleted", "library", "deleted"),
     sa.Index("ix_source_records_change_seq", "change_seq", unique=True),
+    # Version first: finding the records an older version derived reads only those.
+    sa.Index("ix_source_records_normalizer", "normalizer_version", "library"),
+)
+
+renormalize_state = sa.Table(
+    "renormalize_state",
+    metadata,
+    # Each library's renormalization (catalogue_sync/renormalize.py): the version it brings
+    # records to, the last record done (its cursor) and its counts so far, committed with
+    # each batch, so that one killed resumes after its last batch.
+    sa.Column("library", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("after", sa.Text, nullable=False),  # local ids are done in order up to this one
+    sa.Column("counts", Json, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
 )
 
 quarantine = sa.Table(
@@ -285,11 +307,47 @@ usage_events = sa.Table(
 
 
 def create_all(connection: sa.Connection) -> None:
-    """Create missing tables and the change counter; leaves existing ones alone."""
+    """Create missing tables and the change counter, and bring existing tables up to date
+    (``upgrade_tables``)."""
     metadata.create_all(connection, checkfirst=True)
+    upgrade_tables(connection)
     # DO NOTHING: two processes may create the schema at the same time.
     first = dialect_insert(connection, counters).values(name=CHANGE_SEQ, value=0)
     connection.execute(first.on_conflict_do_nothing(index_elements=["name"]))
+
+
+def upgrade_tables(connection: sa.Connection) -> None:
+    """Add to tables made by an older version the columns and indexes they lack.
+
+    The store's only migration: columns are only ever added, nullable or with a server
+    default (existing rows take it), and indexes only added. Both statements say IF NOT
+    EXISTS on PostgreSQL, where two processes may upgrade at once; SQLite runs this under
+    its write lock (``create_schema``).
+    """
+    inspector = sa.inspect(connection)
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                _add_column(connection, table, column)
+        indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in indexes:
+                connection.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+
+def _add_column(connection: sa.Connection, table: sa.Table, column: sa.Column[Any]) -> None:
+    if not column.nullable and column.server_default is None:
+        raise StoreError(f"the store's table {table.name} lacks the column {column.name}, "
+                         "which cannot be added to existing rows (no default): this release "
+                         "needs a migration its notes describe")
+    spec = sa.schema.CreateColumn(column).compile(dialect=connection.dialect)
+    guard = " IF NOT EXISTS" if connection.dialect.name == "postgresql" else ""
+    preparer = connection.dialect.identifier_preparer
+    connection.exec_driver_sql(
+        f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN{guard} {spec}")
 
 
 def dialect_insert(connection: sa.Connection, table: sa.Table) -> sqlite.Insert | postgresql.Insert:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from catalogue_sync.marc.normalize import normalizer_version
 from catalogue_sync.models import NormalizedRecord, RawFormat
 
 
@@ -24,7 +25,8 @@ class IncomingRecord:
 
     ``data`` is the raw record, byte for byte (``b""`` for a deletion). ``normalized`` is
     ``None`` for a deletion: the store then keeps the last known fields and raw data, as a
-    tombstone.
+    tombstone. ``normalizer_version`` is that of the code that derived ``normalized``: the
+    process's own, made where the record is.
     """
 
     local_id: str
@@ -33,6 +35,7 @@ class IncomingRecord:
     data: bytes
     format: RawFormat
     normalized: NormalizedRecord | None
+    normalizer_version: int = field(default_factory=normalizer_version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,8 @@ class StoredRecord:
     checksum: str
     change_seq: int
     harvested_at: datetime
+    normalizer_version: int = 0
+    """The version of the normalizer that derived ``normalized``."""
 
 
 @dataclass(frozen=True, slots=True)

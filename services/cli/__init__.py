@@ -22,6 +22,7 @@ from services.cli import (
     library,
     merge,
     records,
+    renormalize,
     resources,
     search,
     serve,
@@ -41,6 +42,7 @@ app = typer.Typer(
 )
 app.add_typer(library.app, name="library")
 app.add_typer(records.quarantine_app, name="quarantine")
+app.add_typer(renormalize.records_app, name="records")
 app.add_typer(merge.merge_app, name="merge")
 app.add_typer(merge.export_app, name="export")
 app.add_typer(serve.serve_app, name="serve")

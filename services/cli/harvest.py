@@ -11,22 +11,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from catalogue_sync.config import LibraryConfig, NetworkConfig
-from catalogue_sync.errors import CatalogueError
-from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.pipeline import LibraryOutcome, Observer, harvest_libraries
 from catalogue_sync.store import Store
 from connectors import registry
 from services.cli.context import Context
-from services.cli.merge import show_summary
+from services.cli.merge import merge_and_publish
 from services.cli.output import (
     BarObserver,
     LogObserver,
     console,
-    errors,
     progress_bars,
     user_agent_client,
 )
-from services.cli.search import publish
 from services.harvester.queue import JobQueue
 
 
@@ -57,20 +53,9 @@ def harvest(
         outcomes = _run(store, libraries, full, concurrency)
         _summary(outcomes)
         # What the libraries that did succeed brought in is merged even if another failed.
-        merged = no_merge or _merge(store, network)
+        merged = no_merge or merge_and_publish(store, network)
     if not all(outcome.ok for outcome in outcomes) or not merged:
         raise typer.Exit(1)
-
-
-def _merge(store: Store, network: NetworkConfig) -> bool:
-    """Merge what changed, then update the search index and the OAI-PMH sets; a failure is
-    reported (the harvest itself is kept)."""
-    try:
-        show_summary(merge(store, network))
-    except CatalogueError as exc:
-        errors.print(f"[red]merge failed:[/red] {escape(str(exc))}", highlight=False)
-        return False
-    return publish(store, network)
 
 
 def _queue(network: NetworkConfig, libraries: list[LibraryConfig], full: bool) -> None:

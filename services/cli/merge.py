@@ -35,7 +35,7 @@ from catalogue_sync.merge.catalogue import (
 )
 from catalogue_sync.store import Store
 from services.cli.context import Context
-from services.cli.output import console
+from services.cli.output import console, errors
 from services.cli.search import publish
 
 merge_app = typer.Typer(help="The union catalogue: merge member records, correct and explain.",
@@ -187,6 +187,18 @@ def _merged_id(store: Store, network: NetworkConfig, target: str) -> str:
         raise CatalogueError(f"record {target} is in no merged record: it is deleted, "
                              "unknown, or not merged yet (catalogue-sync merge run)")
     return merged.id
+
+
+def merge_and_publish(store: Store, network: NetworkConfig) -> bool:
+    """Merge what changed, then update the search index and the OAI-PMH sets, after a
+    command stored records (harvest, import, renormalize); a failure is reported, not
+    raised (what was stored is kept, and the next merge catches up)."""
+    try:
+        show_summary(merge(store, network))
+    except CatalogueError as exc:
+        errors.print(f"[red]merge failed:[/red] {escape(str(exc))}", highlight=False)
+        return False
+    return publish(store, network)
 
 
 def show_summary(summary: MergeSummary) -> None:

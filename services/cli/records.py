@@ -6,15 +6,19 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from catalogue_sync.errors import CatalogueError
+from catalogue_sync.marc.normalize import normalizer_version
+from catalogue_sync.merge import keys, rules
+from catalogue_sync.merge.engine import pending_rebuild
 from catalogue_sync.models import QuarantinedRecord, RawFormat
 from catalogue_sync.online.sources import check_source
+from catalogue_sync.renormalize import StaleCount, stale_counts
 from services.cli.context import Context
 from services.cli.output import console
 
@@ -26,28 +30,58 @@ def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
 ) -> None:
-    """Records, deletions, quarantine and last harvest of each library."""
+    """Records, deletions, quarantine and last harvest of each library, and whether the
+    stored data is behind the code (and what to run then)."""
     context: Context = ctx.obj
     network = context.network()
     with context.store(network) as store:
         rows = store.status(list(network.libraries))
+        stale = {count.library: count for count in stale_counts(store, list(network.libraries))}
+        behind = _behind(list(stale.values()), pending_rebuild(store, network))
     names = {lib.id: lib.name for lib in network.libraries.values()}
     if as_json:
         payload = {"libraries": [
             {"id": row.id, "name": names[row.id], "records": row.records, "deleted": row.deleted,
              "quarantined": row.quarantined, "last_harvest": _iso(row.last_harvest),
-             "last_error": row.last_error}
+             "last_error": row.last_error, "stale": stale[row.id].stale,
+             "unreadable": stale[row.id].unreadable}
             for row in rows
-        ]}
+        ], "code": _versions(), "behind": behind}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
-    table = Table("library", "name", "records", "deleted", "quarantined", "last harvest",
-                  "last error", title=escape(network.network.name))
+    table = Table("library", "name", "records", "deleted", "quarantined", "stale",
+                  "last harvest", "last error", title=escape(network.network.name))
     for row in rows:
         table.add_row(row.id, escape(names[row.id]), str(row.records), str(row.deleted),
-                      str(row.quarantined), _iso(row.last_harvest) or "never",
+                      str(row.quarantined), str(stale[row.id].stale),
+                      _iso(row.last_harvest) or "never",
                       f"[red]{escape(row.last_error)}[/red]" if row.last_error else "")
     console.print(table)
+    for item in behind:
+        console.print(f"[yellow]Behind the code:[/yellow] {escape(item['why'])}; "
+                      f"run [bold]{item['run']}[/bold]")
+
+
+def _versions() -> dict[str, int]:
+    """The versions of the code that derives stored data (see docs/architecture.md)."""
+    return {"normalizer": normalizer_version(), "keys": keys.KEYS_VERSION,
+            "rules": rules.RULES_VERSION}
+
+
+def _behind(stale: list[StaleCount], rebuild: str | None) -> list[dict[str, Any]]:
+    """What in the store the current code did not derive, and the command that fixes it."""
+    behind: list[dict[str, Any]] = []
+    records = sum(count.stale for count in stale)
+    if records:
+        behind.append({"what": "records", "count": records,
+                       "why": f"{records} records were normalized by an older version "
+                              f"(this one is {normalizer_version()})",
+                       "run": "catalogue-sync records renormalize"})
+    if rebuild:
+        behind.append({"what": "merge", "why": f"{rebuild}: the next merge rebuilds the "
+                                               "union catalogue",
+                       "run": "catalogue-sync merge run"})
+    return behind
 
 
 @quarantine_app.command("list")

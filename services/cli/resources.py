@@ -14,18 +14,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from catalogue_sync.config import NetworkConfig
-from catalogue_sync.errors import CatalogueError
 from catalogue_sync.kbart import KbartList, read_kbart
-from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.offer import ResourceConfig
 from catalogue_sync.online import ImportOutcome, import_titles, online_sources, package_source
 from catalogue_sync.online.fetch import fetch_list
 from catalogue_sync.online.sources import source_id
-from catalogue_sync.store import Store
 from services.cli.context import Context
-from services.cli.merge import show_summary
-from services.cli.output import console, errors, user_agent_client
-from services.cli.search import publish
+from services.cli.merge import merge_and_publish
+from services.cli.output import console, user_agent_client
 
 resources_app = typer.Typer(
     help="The network's digital offer: vendors, resources, and their KBART title lists.",
@@ -55,7 +51,7 @@ def import_kbart(
     with context.store(network) as store:
         outcome = import_titles(store, source, found, location)
         show_import(outcome, found)
-        merged = no_merge or _merge(store, network)
+        merged = no_merge or merge_and_publish(store, network)
     if not merged:
         raise typer.Exit(1)
 
@@ -63,16 +59,6 @@ def import_kbart(
 async def _fetch(location: str, source: str) -> bytes:
     async with user_agent_client() as client:
         return await fetch_list(location, client, source=source)
-
-
-def _merge(store: Store, network: NetworkConfig) -> bool:
-    """Merge what the import changed and publish it, as ``harvest`` does after harvesting."""
-    try:
-        show_summary(merge(store, network))
-    except CatalogueError as exc:
-        errors.print(f"[red]merge failed:[/red] {escape(str(exc))}", highlight=False)
-        return False
-    return publish(store, network)
 
 
 def show_import(outcome: ImportOutcome, found: KbartList) -> None:

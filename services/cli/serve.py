@@ -81,15 +81,20 @@ def harvester(
 def run(context: Context, host: str, port: int, workers: int, factory: str,
         app: Callable[[], FastAPI]) -> None:
     """One process serving ``app()``, or ``workers`` processes each making its own app with
-    ``factory`` from the environment (an open store or Redis client cannot cross a fork)."""
+    ``factory`` from the environment (an open store or Redis client cannot cross a fork).
+
+    uvicorn's own proxy headers are off: by default it believes X-Forwarded-For from
+    127.0.0.1, so a client on this machine (or behind a proxy there) could name any address
+    to the sign-in throttles. The apps read it from the proxies CATALOGUE_SYNC_TRUSTED_PROXIES
+    names, none by default (``services.clients``)."""
     if workers == 1:
-        uvicorn.run(app(), host=host, port=port, log_config=None)
+        uvicorn.run(app(), host=host, port=port, log_config=None, proxy_headers=False)
         return
     os.environ["CATALOGUE_SYNC_CONFIG"] = str(context.config.resolve())
     hand_down()
     get_settings.cache_clear()
     config = uvicorn.Config(factory, factory=True, host=host, port=port, workers=workers,
-                            log_config=None)
+                            log_config=None, proxy_headers=False)
     Multiprocess(config, sockets=[tcp_listener(host, port)]).run()
 
 

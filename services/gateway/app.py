@@ -11,6 +11,8 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Counter
 
+from catalogue_sync.errors import CrossSiteRequest
+from services import clients
 from services.gateway import api, cas, web
 from services.gateway.access import check_vendor_keys
 from services.gateway.context import GatewayContext
@@ -35,6 +37,8 @@ def create_app(context: GatewayContext, *, close_context: bool = False) -> FastA
                               "vendors.")
     app.state.context = context
     install_error_handlers(app, pages=_page)
+    app.add_exception_handler(CrossSiteRequest, web.cross_site_page)
+    clients.install(app)
     app.include_router(web.router)
     app.include_router(api.router)
     app.include_router(cas.router)

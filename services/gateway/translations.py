@@ -54,6 +54,10 @@ FR: dict[str, str] = {
     "error_404_title": "Page introuvable",
     "error_404_text": "Aucune page ni ressource ne se trouve à cette adresse.",
     "error_400_title": "Demande incorrecte",
+    "error_cross_site_title": "Formulaire refusé",
+    "error_cross_site_text": "Ce formulaire n'a pas été envoyé depuis une page de ce site : il n'a "
+                             "pas été pris en compte. Ouvrez la page de connexion de votre "
+                             "bibliothèque et réessayez.",
     "error_back": "Retour à mes ressources",
     "months": "janvier février mars avril mai juin juillet août septembre octobre novembre "
               "décembre",
@@ -126,6 +130,9 @@ EN: dict[str, str] = {
     "error_404_title": "Page not found",
     "error_404_text": "No page or resource is at this address.",
     "error_400_title": "Bad request",
+    "error_cross_site_title": "Form refused",
+    "error_cross_site_text": "This form was not sent from a page of this site, so nothing was "
+                             "done. Open your library's sign-in page and try again.",
     "error_back": "Back to my resources",
     "months": "January February March April May June July August September October November "
               "December",

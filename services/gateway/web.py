@@ -20,16 +20,18 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from catalogue_sync.errors import InvalidRequest
+from catalogue_sync.errors import CrossSiteRequest, InvalidRequest
 from catalogue_sync.gateway.sessions import Session
 from catalogue_sync.gateway.signin import ChooseLibrary, Locked, Refused, SignedIn, Unavailable
 from catalogue_sync.gateway.vendors import record_opening
 from catalogue_sync.offer import entitled
+from services.clients import request_address
 from services.forms import read_form
 from services.gateway import cookies
 from services.gateway.access import open_resource
 from services.gateway.context import GatewayContext, context_of
 from services.gateway.pages import Page
+from services.http import status_of
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -62,13 +64,13 @@ def signin_form(request: Request, context: Context, session: CurrentSession,
 
 @router.post("/connexion", response_class=HTMLResponse)
 async def signin(request: Request, context: Context, session: CurrentSession) -> Response:
-    form = await read_form(request)
+    form = await read_form(request, cookies.site(context.network))
     next_path = safe_next(form.get("next", ""))
     chosen = form.get("bibliotheque") or None
-    if not cookies.same_token(form.get("csrf"), request.cookies.get(cookies.CSRF_COOKIE)):
+    if not cookies.signin_token_sent(request, context.network, context.keys, form.get("csrf")):
         return signin_page(request, context, message="form_expired", status=400,
                            next_path=next_path, chosen=chosen)
-    address = request.client.host if request.client else ""
+    address = request_address(request)
     outcome = await context.sign_in(form.get("carte", ""), form.get("code", ""), chosen,
                                     address)
     count_sign_in(request, outcome)
@@ -104,7 +106,7 @@ def count_sign_in(request: Request, outcome: object) -> None:
 
 @router.post("/deconnexion")
 async def signout(request: Request, context: Context, session: CurrentSession) -> Response:
-    form = await read_form(request)
+    form = await read_form(request, cookies.site(context.network))
     if session is None:
         return RedirectResponse("/connexion", status_code=303)
     if not cookies.same_token(form.get("csrf"), session.csrf):
@@ -156,7 +158,7 @@ def signin_page(request: Request, context: Context, *, message: str | None = Non
                 notice: str | None = None, status: int = 200, next_path: str = "/ressources",
                 chosen: str | None = None, minutes: int = 0) -> HTMLResponse:
     page = Page(request, context.network)
-    token = cookies.signin_token(request)
+    token = cookies.signin_token(request, context.network, context.keys)
     response = page.render(
         "signin.html", page.t("signin_title"), status=status, csrf=token, next=next_path,
         libraries=context.sign_in.libraries(), chosen=chosen or "",
@@ -165,6 +167,16 @@ def signin_page(request: Request, context: Context, *, message: str | None = Non
         notice=page.t(notice) if notice else None)
     cookies.set_signin_token(response, context.network, token)
     return response
+
+
+async def cross_site_page(request: Request, error: Exception) -> Response:
+    """The page of a form sent from another site (``CrossSiteRequest``, 403)."""
+    assert isinstance(error, CrossSiteRequest)
+    log.warning("refused a form: %s", error, extra={"path": request.url.path})
+    page = Page(request, context_of(request).network)
+    title = page.t("error_cross_site_title")
+    return page.render("error.html", title, status=status_of(error), heading=title,
+                       message=page.t("error_cross_site_text"))
 
 
 def error_page(request: Request, context: Context, status: int) -> HTMLResponse:

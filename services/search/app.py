@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 
+from services import clients
 from services.harvester.metrics import HarvestCollector
 from services.http import install_error_handlers
 from services.operations import Check, add_operations, cache_check, metrics_of, store_check
@@ -34,6 +35,7 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
                               "SRU and OAI-PMH.")
     app.state.context = context
     install_error_handlers(app, pages=address_page)
+    clients.install(app)
     app.include_router(api.router)
     app.include_router(availability.router)
     app.include_router(oai.router)

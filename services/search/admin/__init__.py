@@ -20,8 +20,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from catalogue_sync.errors import CrossSiteRequest
 from services.search.admin.pages import STATIC_DIR, STATIC_PATH
-from services.search.admin.routes import Answer, router
+from services.search.admin.routes import Answer, cross_site_page, router
 from services.search.admin.state import Dashboard
 from services.search.context import SearchContext
 
@@ -41,4 +42,5 @@ def install_admin(app: FastAPI, context: SearchContext) -> Dashboard:
         return error.response
 
     app.add_exception_handler(Answer, answer)
+    app.add_exception_handler(CrossSiteRequest, cross_site_page)
     return board

@@ -2,16 +2,21 @@
 
 The pages are the web catalogue's ``Page`` with the dashboard's templates and words (French
 first; English by ``?lang=``, the language cookie or Accept-Language, as in the catalogue),
-never kept by a browser or a proxy. The session cookie is HttpOnly and SameSite=Strict,
-for /admin only; it is Secure (and named ``__Secure-admin``) unless the request is plain
-HTTP to a loopback address, where a browser would drop a Secure cookie. The sign-in form
-carries a token also set in a cookie (double submit); signed-in forms carry the session's.
+never kept by a browser or a proxy. The session cookie is HttpOnly and SameSite=Strict;
+it is Secure unless the request is plain HTTP to a loopback address, where a browser would
+drop a Secure cookie. Secure, it is named ``__Host-admin``: browsers take such a cookie only
+from this very host over HTTPS, for the whole site (``Path=/``), so that no sibling host of
+the domain can plant or overwrite it; on loopback it is ``admin-session``, for /admin. The
+sign-in form carries a token also set in a cookie (``__Host-admin-csrf``, or ``admin-csrf``
+on loopback), signed and dated with a key of the accounts' own, so that a planted value is
+not taken for one; signed-in forms carry the session's. Every form POST must come from the
+dashboard's own pages (``services.forms``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-import secrets
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
@@ -19,6 +24,9 @@ from urllib.parse import quote
 import jinja2
 from fastapi import Request, Response
 
+from services import forms
+from services.forms import Site
+from services.forms import same_token as same_token  # the routes compare tokens here
 from services.search.admin.sessions import AdminSession
 from services.search.admin.translations import TEXTS
 from services.search.web.pages import HEADERS, TEMPLATES
@@ -33,6 +41,7 @@ CSRF_COOKIE = "admin-csrf"
 CSRF_FIELD = "csrf"
 LOOPBACK = ("127.", "::1", "localhost")
 MAX_NEXT = 2000
+LOGIN_TOKEN_HOURS = 4
 
 
 class AdminPage(CataloguePage):
@@ -52,33 +61,60 @@ def secure(request: Request) -> bool:
     return not (request.url.scheme == "http" and host.startswith(LOOPBACK))
 
 
+def site(request: Request) -> Site:
+    """Where the dashboard's forms may be sent from: its own pages, at the host asked."""
+    return Site(https=secure(request))
+
+
 def session_cookie(request: Request) -> str:
-    return "__Secure-admin" if secure(request) else "admin-session"
+    return "__Host-admin" if secure(request) else "admin-session"
+
+
+def csrf_cookie(request: Request) -> str:
+    return f"__Host-{CSRF_COOKIE}" if secure(request) else CSRF_COOKIE
+
+
+def cookie_path(request: Request) -> str:
+    """``/`` for a ``__Host-`` cookie (browsers require it), /admin on loopback."""
+    return "/" if secure(request) else PATH
 
 
 def set_session(response: Response, request: Request, session: AdminSession) -> None:
     response.set_cookie(session_cookie(request), session.id, httponly=True, samesite="strict",
-                        secure=secure(request), path=PATH)
+                        secure=secure(request), path=cookie_path(request))
 
 
 def clear_session(response: Response, request: Request) -> None:
-    response.delete_cookie(session_cookie(request), path=PATH, secure=secure(request),
-                           httponly=True, samesite="strict")
+    response.delete_cookie(session_cookie(request), path=cookie_path(request),
+                           secure=secure(request), httponly=True, samesite="strict")
 
 
-def login_token(request: Request) -> str:
-    """The sign-in form's token: the browser's cookie if it has one, else a new one."""
-    token = request.cookies.get(CSRF_COOKIE, "")
-    return token if 20 <= len(token) <= 64 else secrets.token_urlsafe(24)
+def login_token(request: Request, key: bytes) -> str:
+    """The sign-in form's token: the browser's cookie if it is a live one signed with
+    ``key``, else a new one."""
+    token = request.cookies.get(csrf_cookie(request), "")
+    return token if valid_login_token(token, key) else forms.new_token(key)
+
+
+def valid_login_token(token: str | None, key: bytes) -> bool:
+    return forms.valid_token(token, [key], LOGIN_TOKEN_HOURS * 3600)
+
+
+def login_token_sent(request: Request, key: bytes, sent: str | None) -> bool:
+    """Whether the form's token is the cookie's, and one signed with ``key``."""
+    cookie = request.cookies.get(csrf_cookie(request))
+    return same_token(sent, cookie) and valid_login_token(sent, key)
+
+
+def form_key(fingerprint: bytes) -> bytes:
+    """The sign-in tokens' key, from the accounts' own (``Accounts.fingerprint``)."""
+    return hmac.new(fingerprint, b"admin-csrf", hashlib.sha256).digest()
 
 
 def set_login_token(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=secure(request), path=PATH)
+    response.set_cookie(csrf_cookie(request), token, httponly=True, samesite="strict",
+                        secure=secure(request), path=cookie_path(request))
 
-
-def same_token(sent: str | None, expected: str | None) -> bool:
-    return bool(sent and expected) and hmac.compare_digest(str(sent), str(expected))
 
 
 def safe_next(path: str | None) -> str:

@@ -25,7 +25,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from catalogue_sync import dashboard
-from catalogue_sync.errors import CatalogueError, InvalidRequest, NotFound, StoreError
+from catalogue_sync.errors import (
+    CatalogueError,
+    CrossSiteRequest,
+    InvalidRequest,
+    NotFound,
+    StoreError,
+)
+from services.clients import request_address
 from services.forms import read_form
 from services.http import status_of
 from services.search.admin import graphs, pages
@@ -104,11 +111,11 @@ def login_form(request: Request, admin: MaybeAdmin, next: str = PATH) -> Respons
 
 @router.post("/connexion", response_class=HTMLResponse)
 async def login(request: Request, board: Board, admin: MaybeAdmin) -> Response:
-    form = await read_form(request)
+    form = await read_form(request, pages.site(request))
     next_path, name = pages.safe_next(form.get("next")), form.get("nom", "")[:64]
-    if not pages.same_token(form.get(pages.CSRF_FIELD), request.cookies.get(pages.CSRF_COOKIE)):
+    if not pages.login_token_sent(request, login_key(request), form.get(pages.CSRF_FIELD)):
         return login_page(request, message="form_expired", status=403, next_path=next_path)
-    address = request.client.host if request.client else ""
+    address = request_address(request)
     try:
         outcome = await run_in_threadpool(check_login, board, name,
                                           form.get("mot_de_passe", ""), address)
@@ -159,7 +166,7 @@ def board_sessions(board: Dashboard) -> AdminSessions:
 
 @router.post("/deconnexion")
 async def logout(request: Request, board: Board, admin: MaybeAdmin) -> Response:
-    form = await read_form(request)
+    form = await read_form(request, pages.site(request))
     if admin is None:
         return RedirectResponse(root(request) + pages.LOGIN, status_code=303)
     if not pages.same_token(form.get(pages.CSRF_FIELD), admin.csrf):
@@ -185,7 +192,7 @@ def overview(request: Request, context: Context, board: Board, admin: Admin) -> 
 @router.post("/file")
 async def queue_job(request: Request, context: Context, board: Board, admin: Admin
                     ) -> Response:
-    form = await read_form(request)
+    form = await read_form(request, pages.site(request))
     if not pages.same_token(form.get(pages.CSRF_FIELD), admin.csrf):
         return error_page(request, 403)
     try:
@@ -272,7 +279,7 @@ def login_page(request: Request, *, message: str | None = None, notice: str | No
                status: int = 200, next_path: str = PATH, minutes: int = 0,
                name: str = "") -> HTMLResponse:
     page = page_of(request)
-    token = pages.login_token(request)
+    token = pages.login_token(request, login_key(request))
     response = page.render(
         "login.html", page.t("login_title"), status=status, csrf=token, next=next_path,
         admin=None, name=name,
@@ -280,6 +287,20 @@ def login_page(request: Request, *, message: str | None = None, notice: str | No
         notice=page.t(notice) if notice else None)
     pages.set_login_token(response, request, token)
     return response
+
+
+def login_key(request: Request) -> bytes:
+    """The key of the sign-in form's tokens (the dashboard is on: it has accounts)."""
+    board: Dashboard = request.app.state.admin
+    assert board.accounts is not None
+    return pages.form_key(board.accounts.fingerprint())
+
+
+async def cross_site_page(request: Request, error: Exception) -> Response:
+    """The page of a form sent from another site (``CrossSiteRequest``, 403)."""
+    assert isinstance(error, CrossSiteRequest)
+    log.warning("dashboard: refused a form: %s", error, extra={"path": request.url.path})
+    return error_page(request, status_of(error), str(error))
 
 
 def off_page(request: Request, reason: str) -> HTMLResponse:

@@ -167,20 +167,23 @@ def test_redis_that_does_not_answer_is_a_503_page_not_a_500(
 
 
 def test_for_any_other_host_the_cookie_is_secure_and_strict(dashboard_url: str) -> None:
-    # As behind a reverse proxy: plain HTTP to this process, the public host name.
+    # As behind a reverse proxy: plain HTTP to this process, the public host name; the
+    # browser says where its form comes from.
     with httpx.Client(base_url=dashboard_url,
-                      headers={"Host": "tableau.reseau.example"}) as browser:
+                      headers={"Host": "tableau.reseau.example",
+                               "Origin": "https://tableau.reseau.example"}) as browser:
         form = browser.get("/admin/connexion")
+        assert form.headers["set-cookie"].startswith("__Host-admin-csrf=")
         assert "Secure" in form.headers["set-cookie"]
-        browser.cookies.set("admin-csrf", csrf_of(form.text))  # httpx keeps Secure ones back
+        browser.cookies.set("__Host-admin-csrf", csrf_of(form.text))  # httpx keeps Secure back
         answer = browser.post("/admin/connexion", data={
             "csrf": csrf_of(form.text), "nom": NAME, "mot_de_passe": PASSWORD})
         cookie = answer.headers["set-cookie"]
-        assert cookie.startswith("__Secure-admin=")
-        for flag in ("Secure", "HttpOnly", "SameSite=strict", "Path=/admin"):
+        assert cookie.startswith("__Host-admin=") and "Domain" not in cookie
+        for flag in ("Secure", "HttpOnly", "SameSite=strict", "Path=/;"):
             assert flag in cookie
         session_id = cookie.split(";")[0].split("=", 1)[1]
-        browser.cookies.set("__Secure-admin", session_id)
+        browser.cookies.set("__Host-admin", session_id)
         page = browser.get("/admin")
         assert page.status_code == 200
 
