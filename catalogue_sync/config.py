@@ -167,6 +167,9 @@ class LibraryConfig(_Strict):
     """Where the record page asks for live item status; None: the harvested status only."""
     patrons: PatronsConfig | None = None
     """Where the gateway checks a card and PIN; None: this library's patrons cannot sign in."""
+    contact: str | None = Field(default=None, min_length=1, max_length=200)
+    """How patrons reach the library ("accueil@mediatheque.example, 05 49 00 00 00"): the
+    gateway shows it to a patron whose right PIN opens nothing (an expired or lost card)."""
     schedule: str | None = None
     """When the harvester service harvests this library on its own: an interval
     ("every 6h", "every 30m", "every 1d") or a cron line ("0 3 * * *", UTC). None: only

@@ -2,7 +2,8 @@
 
     POST {url}/auth/password/validation   {"identifier": card, "password": PIN}
                                           201 {"patron_id": ...}; 400 wrong card or PIN
-    GET  {url}/patrons/{patron_id}        category_id, expiry_date, lost, restricted
+    GET  {url}/patrons/{patron_id}        category_id, expiry_date, expired,
+                                          patron_card_lost, restricted
 
 ``url`` is the API base, as for the koha-rest availability provider, and the API user signs
 in the same ways (HTTP Basic, or OAuth2 client credentials; ``KohaApi`` is shared). The user
@@ -17,8 +18,10 @@ Koha's answers                                             verdict
 validation 400 (Koha does not say whether the card or      refused, ``wrong-pin``
 the password was wrong)
 validation 201, then the patron is gone (404)               refused, ``unknown-card``
-``expiry_date`` before today                               refused, ``expired``
-``lost`` (the card is reported lost)                       refused, ``blocked``
+``expired`` (Koha 24.05+), or ``expiry_date`` before     refused, ``expired``, with the
+today                                                      date when Koha gives it
+``patron_card_lost`` (the card is reported lost; Koha's    refused, ``lost``
+column ``lost``, which the API never calls so)
 ``restricted`` (a debarment: late returns, fines)          accepted, unless
                                                            ``refuse_restricted = true``
 no ``category_id``                                         refused, ``incomplete-answer``
@@ -114,10 +117,11 @@ class KohaPatronDirectory(Configured[KohaPatronOptions]):
 
     def verdict(self, patron: dict[str, Any]) -> PatronCheck:
         """Acceptance from Koha's patron object; a ValueError for a date that is not one."""
-        if expiry_date(patron) < date.today():
-            return PatronCheck.refuse("expired")
-        if patron.get("lost"):
-            return PatronCheck.refuse("blocked")
+        expires = expiry_date(patron)
+        if patron.get("expired") is True or (expires is not None and expires < date.today()):
+            return PatronCheck.refuse("expired", expires)
+        if patron.get("patron_card_lost"):
+            return PatronCheck.refuse("lost")
         if self.options.refuse_restricted and patron.get("restricted"):
             return PatronCheck.refuse("blocked")
         category = patron.get("category_id")
@@ -126,11 +130,11 @@ class KohaPatronDirectory(Configured[KohaPatronOptions]):
         return PatronCheck.accept(category.strip())
 
 
-def expiry_date(patron: dict[str, Any]) -> date:
-    """The card's expiry date (``date.max`` when Koha gives none)."""
+def expiry_date(patron: dict[str, Any]) -> date | None:
+    """The card's expiry date (None when Koha gives none: a card that never expires)."""
     value = patron.get("expiry_date")
     if not value:
-        return date.max
+        return None
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:

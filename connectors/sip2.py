@@ -12,10 +12,10 @@ What counts as acceptance (every other answer is a refusal, with its reason):
 no BL field, or BL=Y without a CQ field                refused, ``incomplete-answer``
 BL=N (not a valid patron)                              refused, ``unknown-card``
 CQ=N (not a valid password)                            refused, ``wrong-pin``
-patron status "card reported lost" (position 5)        refused, ``blocked``
+patron status "card reported lost" (position 5)        refused, ``lost``
 patron status "charge privileges denied" (position 1)  accepted, unless
                                                        ``refuse_charge_denied = true``
-the ``expiry_field`` (PA) holds a date before today     refused, ``expired``
+the ``expiry_field`` (PA) holds a date before today     refused, ``expired``, with the date
 BL=Y and CQ=Y otherwise                                accepted, category from
                                                        ``category_field`` (PC)
 =====================================================  ====================================
@@ -365,22 +365,23 @@ def patron_verdict(answer: Answer, options: Sip2Options) -> PatronCheck:
         return PatronCheck.refuse("wrong-pin")
     status = answer.fixed[:14]
     if status[CARD_LOST] == "Y":
-        return PatronCheck.refuse("blocked")
+        return PatronCheck.refuse("lost")
+    expires = expiry_date(answer, options.expiry_field)
+    if expires is not None and expires < date.today():
+        return PatronCheck.refuse("expired", expires)
     if options.refuse_charge_denied and status[CHARGE_DENIED] == "Y":
         return PatronCheck.refuse("blocked")
-    if expired(answer, options.expiry_field):
-        return PatronCheck.refuse("expired")
     return PatronCheck.accept(answer.fields.get(options.category_field, "").strip())
 
 
-def expired(answer: Answer, field: str | None) -> bool:
-    """The card's expiry date, when the answer gives one, is before today; a ValueError if
-    the field holds something else than a date."""
+def expiry_date(answer: Answer, field: str | None) -> date | None:
+    """The card's expiry date, when the answer gives one; a ValueError if the field holds
+    something else than a date."""
     value = answer.fields.get(field or "", "").strip()
     if not field or not value:
-        return False
+        return None
     try:
-        return datetime.strptime(value[:8], "%Y%m%d").date() < date.today()
+        return datetime.strptime(value[:8], "%Y%m%d").date()
     except ValueError:
         raise ValueError(f"the expiry field {field} does not hold a YYYYMMDD date; "
                          "check the expiry_field option") from None

@@ -30,6 +30,19 @@ FR: dict[str, str] = {
     "choose_library": "Nous n'avons pas reconnu votre bibliothèque d'après le numéro de carte : "
                       "choisissez-la dans la liste.",
     "form_expired": "Le formulaire a expiré. Saisissez à nouveau vos informations.",
+    "not_admitted_expired": "Votre carte a expiré le {date} : votre bibliothèque peut la "
+                            "renouveler.",
+    "not_admitted_expired_undated": "Votre carte a expiré : votre bibliothèque peut la "
+                                    "renouveler.",
+    "not_admitted_lost": "Votre carte est signalée perdue : votre bibliothèque peut la "
+                         "réactiver ou vous en remettre une nouvelle.",
+    "not_admitted_blocked": "Votre compte est suspendu : votre bibliothèque vous dira pourquoi "
+                            "et comment le rétablir.",
+    "not_admitted_category": "Votre type d'abonnement ne donne pas accès aux ressources "
+                             "numériques du réseau : votre bibliothèque vous dira lequel y "
+                             "donne accès.",
+    "library_contact": "Contacter {library} : {contact}",
+    "library_desk": "Adressez-vous à l'accueil de {library}.",
     "signed_out": "Vous êtes déconnecté.",
     "signed_out_everywhere": "Vous êtes déconnecté sur tous vos appareils.",
     "resources_title": "Mes ressources numériques",
@@ -106,6 +119,16 @@ EN: dict[str, str] = {
     "choose_library": "We could not tell your library from the card number: choose it from "
                       "the list.",
     "form_expired": "The form expired. Please enter your details again.",
+    "not_admitted_expired": "Your card expired on {date}: your library can renew it.",
+    "not_admitted_expired_undated": "Your card has expired: your library can renew it.",
+    "not_admitted_lost": "Your card is reported lost: your library can reactivate it or give "
+                         "you a new one.",
+    "not_admitted_blocked": "Your account is suspended: your library will tell you why and how "
+                            "to restore it.",
+    "not_admitted_category": "Your kind of membership does not include the network's digital "
+                             "resources: your library will tell you which one does.",
+    "library_contact": "Contact {library}: {contact}",
+    "library_desk": "Ask at the desk of {library}.",
     "signed_out": "You are signed out.",
     "signed_out_everywhere": "You are signed out on all your devices.",
     "resources_title": "My digital resources",

@@ -2,6 +2,7 @@
 
     GET  /connexion            the sign-in form (``?next=`` a path of this site to go back to)
     POST /connexion            card, PIN, library: a new session, or the form again with why
+    GET  /connexion/suite      after a sign-in, on to ``?next=`` (which may lead to a vendor)
     POST /deconnexion          this session, or every session of the patron (``portee``)
     GET  /ressources           "Mes ressources numériques": what the patron is entitled to
     GET  /ressources/{id}      open one: to the vendor by its access method
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -77,7 +78,7 @@ async def signin(request: Request, context: Context, session: CurrentSession) ->
     if isinstance(outcome, SignedIn):
         if session is not None:  # a session from before never carries over (fixation)
             context.sessions.close(session)
-        response = RedirectResponse(next_path, status_code=303)
+        response = RedirectResponse(onward(next_path), status_code=303)
         cookies.set_session(response, context.network, outcome.session)
         return response
     if isinstance(outcome, Locked):
@@ -90,6 +91,22 @@ async def signin(request: Request, context: Context, session: CurrentSession) ->
                    ChooseLibrary: ("choose_library", 400)}[type(outcome)]
     return signin_page(request, context, message=key, status=status, next_path=next_path,
                        chosen=chosen)
+
+
+def onward(next_path: str) -> str:
+    """Where a sign-in sends the browser: the list of resources at once, any other page
+    through /connexion/suite. A browser checks the sign-in page's ``form-action 'self'``
+    against every redirect that follows the form, and opening a resource or CAS login
+    redirects to a vendor; the page's own navigation is no form's (docs/gateway.md)."""
+    if urlsplit(next_path).path == "/ressources":
+        return next_path
+    return f"/connexion/suite?next={quote(next_path, safe='/')}"
+
+
+@router.get("/connexion/suite", response_class=HTMLResponse)
+def onward_page(request: Request, context: Context, next: str = "/ressources") -> Response:
+    page = Page(request, context.network)
+    return page.render("onward.html", page.t("onward_title"), next=safe_next(next))
 
 
 SIGN_IN_OUTCOMES = {SignedIn: "signed-in", Refused: "refused", Locked: "locked",

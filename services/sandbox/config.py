@@ -46,6 +46,7 @@ def library_table(base_url: str, library: SandboxLibrary, *,
     if not library.utf8_leader:
         table.add("encoding", "utf-8")
     table.add("opac_url", opac_url(base_url, library))
+    table.add("contact", f"accueil@{library.id}.example")  # told to patrons whose card expired
     connector = tomlkit.table()
     connector.add("type", "oai-pmh")
     connector.add("url", f"{base_url.rstrip('/')}/{library.id}/oai")

@@ -122,10 +122,13 @@ async def get_patron(request: Request, cat: Catalogue, state: Sandbox, patron_id
 
 
 def koha_patron(library_id: str, patron: SandboxPatron) -> dict[str, object]:
+    """The fields under Koha's own API names (``patron_card_lost`` is the column ``lost``:
+    the API has no field called ``lost``; ``expired`` is computed, as in Koha 24.05+)."""
     first, _, last = patron.name.partition(" ")
     return {"patron_id": patron.patron_id, "cardnumber": patron.card, "firstname": first,
             "surname": last, "category_id": patron.category, "library_id": library_id,
-            "expiry_date": patron.expires.isoformat(), "lost": patron.lost_card,
+            "expiry_date": patron.expires.isoformat(), "expired": patron.expired,
+            "patron_card_lost": patron.lost_card, "incorrect_address": False,
             "restricted": patron.restricted}
 
 

@@ -176,12 +176,14 @@ def login_accepted(text: str) -> bool:
 
 
 def patron_status(patron: SandboxPatron | None) -> str:
-    """14 flags: 1 "charge privileges denied", 5 "card reported lost" (Koha sets these)."""
+    """14 flags as Koha sets them: the four "privileges denied" (charge, renewal, recall,
+    hold) for a debarred, expired or lost card, then "card reported lost"; for an unknown
+    card, the four denied and nothing else."""
     if patron is None:
-        return " " * 14
-    charge = "Y" if patron.charge_denied else " "
+        return "YYYY" + " " * 10
+    denied = "YYYY" if patron.charge_denied else "    "
     lost = "Y" if patron.lost_card else " "
-    return f"{charge}   {lost}         "
+    return f"{denied}{lost}         "
 
 
 def screen_message(patron: SandboxPatron | None, valid_pin: bool) -> str:

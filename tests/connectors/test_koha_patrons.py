@@ -75,8 +75,8 @@ async def check(config: LibraryConfig, card: str, pin: str) -> PatronCheck:
     ("MD000002", "2468", PatronCheck.accept("JEUNE")),
     ("MD000001", "9999", PatronCheck.refuse("wrong-pin")),
     ("MD999999", "1234", PatronCheck.refuse("wrong-pin")),   # Koha does not tell which
-    ("MD000003", "1111", PatronCheck.refuse("expired")),
-    ("MD000004", "0000", PatronCheck.refuse("blocked")),     # card reported lost
+    ("MD000003", "1111", PatronCheck.refuse("expired", date.today() - timedelta(days=365))),
+    ("MD000004", "0000", PatronCheck.refuse("lost")),        # card reported lost
     ("MD000005", "4321", PatronCheck.accept("ADULTE")),      # debarred: loans only
     ("MD000001", "", PatronCheck.refuse("wrong-pin")),
 ])
@@ -146,6 +146,22 @@ async def test_a_patron_without_category_is_an_incomplete_answer() -> None:
     respx.get(f"{FAKE}/patrons/42").respond(200, json={"patron_id": 42, "expiry_date": None})
     assert await check(library(FAKE), "MD000001", "1234") == PatronCheck.refuse(
         "incomplete-answer")
+
+
+@pytest.mark.parametrize(("patron", "verdict"), [
+    ({"category_id": "ADULTE", "patron_card_lost": True}, PatronCheck.refuse("lost")),
+    ({"category_id": "ADULTE", "lost": True}, PatronCheck.accept("ADULTE")),  # not Koha's
+    ({"category_id": "ADULTE", "expired": True, "expiry_date": "2099-01-31"},
+     PatronCheck.refuse("expired", date(2099, 1, 31))),  # Koha's own word wins
+    ({"category_id": "ADULTE", "expiry_date": "2020-06-30"},
+     PatronCheck.refuse("expired", date(2020, 6, 30))),  # Koha before 24.05: no "expired"
+])
+@respx.mock
+async def test_lost_and_expired_are_read_from_koha_s_own_fields(
+        patron: dict[str, Any], verdict: PatronCheck) -> None:
+    respx.post(f"{FAKE}/auth/password/validation").respond(201, json={"patron_id": 42})
+    respx.get(f"{FAKE}/patrons/42").respond(200, json={"patron_id": 42, **patron})
+    assert await check(library(FAKE), "MD000001", "1234") == verdict
 
 
 @respx.mock

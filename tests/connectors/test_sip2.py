@@ -200,12 +200,15 @@ async def test_charge_privileges_denied_refuses_only_when_configured() -> None:
             "blocked")
 
 
-async def test_a_card_reported_lost_or_expired_is_refused() -> None:
-    yesterday = (date.today() - timedelta(days=1)).strftime("%Y%m%d")
-    async with pysip2_ils(Ils(status="    Y" + " " * 9)) as port:
-        assert await check(library(port)) == PatronCheck.refuse("blocked")
-    async with pysip2_ils(Ils(expiry=yesterday)) as port:
-        assert await check(library(port)) == PatronCheck.refuse("expired")
+async def test_a_card_reported_lost_or_expired_is_refused_saying_which() -> None:
+    yesterday = date.today() - timedelta(days=1)
+    async with pysip2_ils(Ils(status="YYYYY" + " " * 9)) as port:  # Koha's lost card
+        assert await check(library(port)) == PatronCheck.refuse("lost")
+    async with pysip2_ils(Ils(status="YYYY" + " " * 10,
+                              expiry=yesterday.strftime("%Y%m%d"))) as port:
+        assert await check(library(port)) == PatronCheck.refuse("expired", yesterday)
+        assert await check(library(port, refuse_charge_denied=True)) == PatronCheck.refuse(
+            "expired", yesterday)  # what denies the charge is said, not just "blocked"
         assert (await check(library(port, expiry_field=None))).accepted
 
 
@@ -253,7 +256,8 @@ async def test_the_sandbox_s_patrons_sign_in(faults_cleared: SandboxServer,
     config = sandbox_library(faults_cleared)
     assert await check(config, "FM000001", "1234") == PatronCheck.accept("ADULTE")
     assert await check(config, "FM000002", "2468") == PatronCheck.accept("JEUNE")
-    assert await check(config, "FM000003", "1111") == PatronCheck.refuse("expired")
+    assert await check(config, "FM000003", "1111") == PatronCheck.refuse(
+        "expired", date.today() - timedelta(days=365))
     assert faults_cleared.requests.count("mediatheque-fm", "sip2") == 3
 
 

@@ -3,8 +3,15 @@
 The variable holds ``name:hash`` pairs separated by commas; ``catalogue-sync admin
 hash-password`` prints one. A hash is ``scrypt$n$r$p$salt$key`` (salt and key in unpadded
 URL-safe base64), so its cost can be raised later without breaking the ones written
-before. A name that is not an account is checked against a hash of its own all the same:
-a wrong name and a wrong password take the same time and get the same answer.
+before. A name that is not an account is checked against a hash of its own all the same, at
+the cost of the dearest account's: a wrong name and a wrong password take the same time and
+get the same answer.
+
+Each check holds ``256 * r * n * p`` bytes (32 MiB at the default cost) while it runs, in the
+search service's thread pool: at most ``HASHES_AT_ONCE`` run at once in a process, whatever
+the number of sign-ins arriving; one that gets no turn within ``HASH_WAIT`` seconds is not
+checked at all (``Accounts.check`` answers None), so a burst of unauthenticated requests
+costs a bounded amount of memory.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import hmac
 import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from functools import cache
 
@@ -25,6 +33,11 @@ N, R, P = 2**15, 8, 1
 """scrypt's cost: 32 MiB and about 50 ms a check on a current server."""
 KEY_BYTES = 32
 MAX_PASSWORD = 1024
+HASHES_AT_ONCE = 2
+"""scrypt checks running at once in a process (each holds 32 MiB at the default cost)."""
+HASH_WAIT = 3.0
+"""Seconds a sign-in waits for its turn to be checked before being asked to come back."""
+_TURNS = threading.BoundedSemaphore(HASHES_AT_ONCE)
 NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
@@ -97,13 +110,24 @@ class Accounts:
         text = os.environ.get(VARIABLE, "").strip()
         return cls.parse(text) if text else None
 
-    def check(self, name: str, password: str) -> bool:
-        """Whether this name and password open the dashboard (same time either way)."""
-        stored = self.hashes.get(name)
-        if stored is None:
-            verify_password(password, _unknown())
-            return False
-        return verify_password(password, stored)
+    def check(self, name: str, password: str, *, wait: float = HASH_WAIT) -> bool | None:
+        """Whether this name and password open the dashboard (same time either way); None
+        when no turn to compute the hash came within ``wait`` seconds (not checked)."""
+        if not _TURNS.acquire(timeout=wait):
+            return None
+        try:
+            stored = self.hashes.get(name)
+            if stored is None:
+                verify_password(password, _unknown(*self.dearest()))
+                return False
+            return verify_password(password, stored)
+        finally:
+            _TURNS.release()
+
+    def dearest(self) -> tuple[int, int, int]:
+        """The cost (n, r, p) of the account whose hash is dearest to check."""
+        return max((check_hash(stored)[:3] for stored in self.hashes.values()),
+                   key=lambda cost: cost[0] * cost[1] * cost[2], default=(N, R, P))
 
     def fingerprint(self) -> bytes:
         """A key of these accounts' own (for the sign-in throttle's hashes)."""
@@ -112,6 +136,6 @@ class Accounts:
 
 
 @cache
-def _unknown() -> str:
+def _unknown(n: int, r: int, p: int) -> str:
     """What a name that is no account is checked against, so that it takes as long."""
-    return hash_password(secrets.token_urlsafe(16))
+    return hash_password(secrets.token_urlsafe(16), n=n, r=r, p=p)

@@ -9,7 +9,8 @@ it is off, and sends a browser without a session to the sign-in page (303).
     GET  /admin/graphiques    the charts (``mois``, ``periode``, ``du``, ``au``)
 
 A wrong name and a wrong password get the same answer (401); too many attempts 429 with
-Retry-After; a form without its token 403. Problems in a request (an unknown library, a bad
+Retry-After; too many sign-ins at once for the password hashes 503 with Retry-After; a form
+without its token 403. Problems in a request (an unknown library, a bad
 date) are the core's errors, answered as a page with the status ``services.http`` gives.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix=PATH, include_in_schema=False)
 Context = Annotated[SearchContext, Depends(context_of)]
 ACTIONS = {"harvest": "queued_harvest", "full": "queued_full", "check": "queued_check"}
+BUSY_RETRY = 5
+"""Seconds a sign-in turned away for want of a turn to hash is asked to wait."""
 
 
 class Answer(Exception):
@@ -127,6 +130,10 @@ async def login(request: Request, board: Board, admin: MaybeAdmin) -> Response:
                           minutes=max(1, -(-outcome // 60)), name=name)
         page.headers["Retry-After"] = str(outcome)
         return page
+    if outcome == "busy":
+        page = login_page(request, message="busy", status=503, next_path=next_path, name=name)
+        page.headers["Retry-After"] = str(BUSY_RETRY)
+        return page
     if outcome is None:
         return login_page(request, message="refused", status=401, next_path=next_path,
                           name=name)
@@ -138,18 +145,26 @@ async def login(request: Request, board: Board, admin: MaybeAdmin) -> Response:
 
 
 def check_login(board: Dashboard, name: str, password: str, address: str
-                ) -> AdminSession | int | None:
-    """A new session; the seconds to wait when locked out; None when refused."""
+                ) -> AdminSession | int | Literal["busy"] | None:
+    """A new session; the seconds to wait when locked out; None when refused; "busy" when
+    the password could not be checked for too many checks at once (not counted).
+
+    The attempt is reserved before the hash is computed (``Throttle.reserve``), so that a
+    burst on one name computes at most ``ATTEMPTS_PER_NAME`` hashes."""
     assert board.accounts is not None and board.throttle is not None
     subject = dashboard_subject(name)
-    wait = board.throttle.locked_for(subject, address)
+    wait = board.throttle.reserve(subject, address)
     if wait:
         return wait
-    if not board.accounts.check(name, password):
-        board.throttle.failed(subject, address)
+    checked = board.accounts.check(name, password)
+    if checked is None:
+        board.throttle.release(subject, address)
+        log.warning("dashboard sign-in turned away: too many password checks at once")
+        return "busy"
+    if not checked:
         log.info("dashboard sign-in refused")  # never the name typed: it may be a password
         return None
-    board.throttle.succeeded(subject)
+    board.throttle.verified(subject, address)
     log.info("dashboard sign-in", extra={"admin": name})
     return board_sessions(board).open(name)
 

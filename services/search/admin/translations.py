@@ -27,6 +27,8 @@ FR: dict[str, str] = {
     "refused": "Nom d'utilisateur ou mot de passe incorrect.",
     "locked": "Trop d'essais ont échoué. Par sécurité, la connexion est bloquée pendant "
               "{minutes} minute(s).",
+    "busy": "Trop de connexions arrivent en même temps : la vôtre n'a pas pu être vérifiée. "
+            "Réessayez dans quelques secondes.",
     "form_expired": "Le formulaire a expiré ou ne vient pas de ce site. Réessayez.",
     "signed_out": "Vous êtes déconnecté.",
     "session_ended": "Votre session a expiré : connectez-vous à nouveau.",
@@ -170,6 +172,8 @@ EN: dict[str, str] = {
     "refused": "Wrong user name or password.",
     "locked": "Too many attempts failed. For safety, signing in is blocked for {minutes} "
               "minute(s).",
+    "busy": "Too many sign-ins are arriving at once: yours could not be checked. Try again "
+            "in a few seconds.",
     "form_expired": "The form expired or does not come from this site. Try again.",
     "signed_out": "You are signed out.",
     "session_ended": "Your session has expired: sign in again.",

@@ -6,6 +6,8 @@ import asyncio
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import ClassVar
 
 import httpx
@@ -20,6 +22,7 @@ from catalogue_sync.gateway.signin import (
     REFUSAL_FLOOR,
     ChooseLibrary,
     Locked,
+    NotAdmitted,
     Refused,
     SignedIn,
     SignIn,
@@ -102,16 +105,35 @@ def test_attempts_lock_a_card_then_an_address(client: redis.Redis) -> None:
                         per_address=5, lockout=60)
     card, other = KEYS.subject("fm", "1"), KEYS.subject("fm", "2")
     for _ in range(3):
-        assert throttle.locked_for(card, "192.0.2.1") == 0
-        throttle.failed(card, "192.0.2.1")
-    assert 0 < throttle.locked_for(card, "192.0.2.9") <= 60  # the card, from anywhere
-    assert throttle.locked_for(other, "192.0.2.1") == 0
-    throttle.failed(other, "192.0.2.1")
-    throttle.failed(other, "192.0.2.1")
-    assert throttle.locked_for(KEYS.subject("fm", "3"), "192.0.2.1") > 0  # the address
+        assert throttle.reserve(card, "192.0.2.1") == 0  # each a failure: never released
+    assert 0 < throttle.reserve(card, "192.0.2.9") <= 60  # the card, from anywhere
+    assert throttle.reserve(other, "192.0.2.1") == 0
+    assert throttle.reserve(other, "192.0.2.1") == 0
+    assert throttle.reserve(KEYS.subject("fm", "3"), "192.0.2.1") > 0  # the address
     assert not list(client.scan_iter(match="*192.0.2.1*")), "addresses are kept hashed"
-    throttle.succeeded(card)
-    assert throttle.locked_for(card, "192.0.2.9") == 0
+    throttle.verified(card, "192.0.2.9")
+    assert throttle.reserve(card, "192.0.2.9") == 0
+
+
+def test_a_reservation_is_atomic_and_given_back_when_not_counted(client: redis.Redis) -> None:
+    throttle = Throttle(client, prefix=prefix_of(client), key=b"k" * 32, per_card=5,
+                        per_address=8, lockout=60)
+    card = KEYS.subject("fm", "29000001234")
+    with ThreadPoolExecutor(max_workers=40) as pool:  # 40 at once, as a burst arrives
+        waits = list(pool.map(lambda _: throttle.reserve(card, "192.0.2.1"), range(40)))
+    assert waits.count(0) == 5 and all(0 < wait <= 60 for wait in waits if wait)
+    throttle.release(card, "192.0.2.1")  # an ILS that did not answer: not counted
+    assert throttle.reserve(card, "192.0.2.2") == 0
+    assert throttle.reserve(card, "192.0.2.2") > 0
+    throttle.verified(card, "192.0.2.2")  # the right PIN: the card's count goes
+    assert throttle.reserve(card, "192.0.2.1") == 0
+    throttle.verified(card, "192.0.2.1")
+    # The address kept its four failures (a library's public computer), not the successes.
+    for n in range(4):
+        assert throttle.reserve(KEYS.subject("fm", str(n)), "192.0.2.1") == 0
+    assert throttle.reserve(KEYS.subject("fm", "9"), "192.0.2.1") > 0
+    throttle.release(KEYS.subject("fm", "gone"), "192.0.2.77")  # nothing to give back
+    assert not list(client.scan_iter(match=f"{prefix_of(client)}:attempts:card:*gone*"))
 
 
 class ScriptedIls:
@@ -120,6 +142,11 @@ class ScriptedIls:
     timeout = 1.0
     patrons: ClassVar[dict[tuple[str, str], str]] = {
         ("29000001234", "1234"): "A", ("29000005678", "0000"): "X"}
+    cannot: ClassVar[dict[tuple[str, str], PatronCheck]] = {
+        ("29000007777", "7777"): PatronCheck.refuse("expired", date(2025, 12, 31)),
+        ("29000008888", "8888"): PatronCheck.refuse("lost"),
+        ("29000006666", "6666"): PatronCheck.refuse("blocked")}
+    """Right PINs of cards that may not sign in, and what the ILS says of them."""
 
     def __init__(self, library: LibraryConfig, client: httpx.AsyncClient | None = None) -> None:
         self.library = library
@@ -130,7 +157,9 @@ class ScriptedIls:
         code = self.patrons.get((card, pin))
         if code is not None:
             return PatronCheck.accept(code)
-        known = any(known_card == card for known_card, _ in self.patrons)
+        if (card, pin) in self.cannot:
+            return self.cannot[card, pin]
+        known = any(known_card == card for known_card, _ in [*self.patrons, *self.cannot])
         return PatronCheck.refuse("wrong-pin" if known else "unknown-card")
 
 
@@ -164,7 +193,13 @@ def test_sign_in_answers_the_same_for_a_wrong_card_and_a_wrong_pin(
     wrong_card, card_time = attempt("29009999999", "1234")
     assert wrong_pin == wrong_card == Refused()
     assert pin_time >= REFUSAL_FLOOR and card_time >= REFUSAL_FLOOR
-    assert isinstance(attempt("29000005678", "0000")[0], Refused)  # category X not admitted
+    assert attempt("29000005678", "0000")[0] == NotAdmitted("fm", "category")  # X: unmapped
+    for _ in range(4):  # more than the limit (3): the right PIN never locks a card out
+        assert attempt("29000007777", "7777")[0] == NotAdmitted("fm", "expired",
+                                                                 date(2025, 12, 31))
+        assert attempt("29000008888", "8888")[0] == NotAdmitted("fm", "lost")
+    assert attempt("29000006666", "6666")[0] == NotAdmitted("fm", "blocked")
+    assert attempt("29000007777", "0000")[0] == Refused()  # a wrong PIN says nothing more
     assert isinstance(attempt("55550000", "1")[0], ChooseLibrary)
     assert isinstance(attempt("41000001", "1")[0], Unavailable)  # not counted as a failure
     attempt("29000001234", "0000")

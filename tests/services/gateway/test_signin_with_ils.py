@@ -3,7 +3,10 @@ Koha REST endpoints, on loopback, as `make demo` does. The card never reaches a 
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -12,6 +15,7 @@ import pytest
 from catalogue_sync.config import LibraryConfig, NetworkConfig
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
+from services.gateway.translations import FR
 from services.sandbox.config import PASSWORD_ENV, library_table
 from services.sandbox.generator import SandboxNetwork
 from services.sandbox.koha_api import API_PASSWORD
@@ -60,15 +64,45 @@ def test_patrons_sign_in_over_sip2_and_koha_rest_and_refusals_look_alike(
     caplog.set_level("DEBUG")
     assert sign_in(browsers, "FM000001", "1234").status_code == 303  # SIP2, adult
     assert sign_in(browsers, "MD000001", "1234").status_code == 303  # Koha REST
-    expired, wrong_pin = sign_in(browsers, "FM000003", "1111"), sign_in(browsers, "FM000002",
-                                                                         "9999")
-    unknown, unmapped = sign_in(browsers, "FM999999", "1234"), sign_in(browsers, "FM000006",
-                                                                       "1357")
-    assert {r.status_code for r in (expired, wrong_pin, unknown, unmapped)} == {401}
+    wrong_pin, unknown = sign_in(browsers, "FM000002", "9999"), sign_in(browsers, "FM999999",
+                                                                        "1234")
+    koha_wrong_pin = sign_in(browsers, "MD000003", "9999")  # an expired card, a wrong PIN
+    assert {r.status_code for r in (wrong_pin, unknown, koha_wrong_pin)} == {401}
     assert len({r.text.replace(r.cookies.get("signin-csrf") or "", "")
-                for r in (expired, wrong_pin, unknown, unmapped)}) == 1
+                for r in (wrong_pin, unknown, koha_wrong_pin)}) == 1
     logged = caplog.text
     assert all(card not in logged for card in ("FM000001", "MD000001", "FM999999", "1234"))
+
+
+def message_of(answer: httpx.Response) -> str:
+    found = re.search(r'<p class="message" role="alert" id="probleme">(.*?)</p>', answer.text,
+                      re.S)
+    assert found, answer.text
+    return html.unescape(found[1])
+
+
+@pytest.mark.parametrize(("card", "pin", "said"), [
+    ("FM000003", "1111", "Votre carte a expiré le {date} : votre bibliothèque peut la "
+                         "renouveler."),                                    # SIP2
+    ("MD000003", "1111", "Votre carte a expiré le {date} : votre bibliothèque peut la "
+                         "renouveler."),                                    # Koha REST
+    ("FM000004", "0000", "Votre carte est signalée perdue"),                # SIP2
+    ("MD000004", "0000", "Votre carte est signalée perdue"),                # Koha REST
+    ("FM000006", "1357", "Votre type d'abonnement ne donne pas accès"),    # COLLECTIV
+])
+def test_a_right_pin_on_a_card_that_cannot_sign_in_is_told_why_and_never_locks_out(
+        browsers: Browsers, card: str, pin: str, said: str) -> None:
+    expired_on = date.today() - timedelta(days=365)  # the sandbox's expired card
+    day = "1er" if expired_on.day == 1 else str(expired_on.day)
+    month = FR["months"].split()[expired_on.month - 1]
+    library = "departementale" if card.startswith("MD") else "mediatheque-fm"
+    for _ in range(7):  # more than attempts_per_card (5)
+        answer = sign_in(browsers, card, pin)
+        assert answer.status_code == 403
+        message = message_of(answer)
+        assert said.format(date=f"{day} {month} {expired_on.year}") in message
+        assert f"accueil@{library}.example" in message  # [libraries.ID] contact
+    assert message_of(sign_in(browsers, card, "9876")) == FR["refused"]  # not locked out
 
 
 def test_an_ils_answer_without_cq_is_a_refusal_and_a_silent_ils_is_unavailable(

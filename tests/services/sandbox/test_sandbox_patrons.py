@@ -84,7 +84,8 @@ def test_wrong_pins_unknown_cards_and_lost_cards_as_koha_says_them(
         patron_info("ludotheque", "LU000004", "0000") + b"\r")[1:]
     assert b"|BLY|CQN|" in wrong
     assert b"|BLN|CQN|" in unknown  # a card of another library is unknown here
-    assert lost[2:16] == b"Y   Y         "  # charge privileges denied, card reported lost
+    assert unknown[2:16] == b"YYYY          "  # as Koha: the four privileges denied
+    assert lost[2:16] == b"YYYYY         "  # the four denied, and card reported lost
 
 
 def test_nothing_is_answered_before_a_login_and_a_wrong_login_is_940(
@@ -124,8 +125,12 @@ def test_password_validation_and_the_patron(sandbox: SandboxServer) -> None:
     accepted = validation(sandbox, "MD000002", "2468")
     assert accepted.status_code == 201 and accepted.json()["patron_id"] == 2
     patron = httpx.get(f"{sandbox.api_url('departementale')}/patrons/2", auth=AUTH).json()
-    assert (patron["cardnumber"], patron["category_id"], patron["lost"]) == (
-        "MD000002", "JEUNE", False)
+    assert (patron["cardnumber"], patron["category_id"], patron["patron_card_lost"],
+            patron["expired"]) == ("MD000002", "JEUNE", False, False)
+    assert "lost" not in patron  # Koha's API has no such field (koha-rest.md, 5.1)
+    lost = httpx.get(f"{sandbox.api_url('departementale')}/patrons/4", auth=AUTH).json()
+    expired = httpx.get(f"{sandbox.api_url('departementale')}/patrons/3", auth=AUTH).json()
+    assert lost["patron_card_lost"] is True and expired["expired"] is True
     assert validation(sandbox, "MD000002", "0000").status_code == 400
     assert validation(sandbox, "XX000002", "2468").status_code == 400
     assert validation(sandbox, "MD000002", "2468", auth=None).status_code == 401
