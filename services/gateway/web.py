@@ -8,7 +8,9 @@
     GET  /ressources/{id}      open one: to the vendor by its access method
 
 A refusal is 401, a lockout 429 with Retry-After, an ILS that does not answer 503, a form
-without its token 400; the form is shown again in each case, with the reason in words.
+without its token 400; the form is shown again in each case, with the reason in words. A right
+PIN on a card that may not sign in (expired, lost, blocked, a category the network does not
+admit) is 403, saying which and how to reach the library (``[libraries.ID] contact``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from catalogue_sync.errors import CrossSiteRequest, InvalidRequest
 from catalogue_sync.gateway.sessions import Session
-from catalogue_sync.gateway.signin import ChooseLibrary, Locked, Refused, SignedIn, Unavailable
+from catalogue_sync.gateway.signin import (
+    ChooseLibrary,
+    Locked,
+    NotAdmitted,
+    Refused,
+    SignedIn,
+    Unavailable,
+)
 from catalogue_sync.gateway.vendors import record_opening
 from catalogue_sync.offer import entitled
 from services.clients import request_address
@@ -87,6 +96,8 @@ async def signin(request: Request, context: Context, session: CurrentSession) ->
                            next_path=next_path, chosen=chosen)
         page.headers["Retry-After"] = str(outcome.seconds)
         return page
+    if isinstance(outcome, NotAdmitted):
+        return not_admitted_page(request, context, outcome, next_path)
     key, status = {Refused: ("refused", 401), Unavailable: ("unavailable", 503),
                    ChooseLibrary: ("choose_library", 400)}[type(outcome)]
     return signin_page(request, context, message=key, status=status, next_path=next_path,
@@ -110,7 +121,7 @@ def onward_page(request: Request, context: Context, next: str = "/ressources") -
 
 
 SIGN_IN_OUTCOMES = {SignedIn: "signed-in", Refused: "refused", Locked: "locked",
-                    Unavailable: "unavailable"}
+                    Unavailable: "unavailable", NotAdmitted: "not-admitted"}
 """The metrics' names of sign-in outcomes (choosing a library is not one: the patron goes on)."""
 
 
@@ -173,14 +184,16 @@ def open_one(resource_id: str, request: Request, context: Context,
 
 def signin_page(request: Request, context: Context, *, message: str | None = None,
                 notice: str | None = None, status: int = 200, next_path: str = "/ressources",
-                chosen: str | None = None, minutes: int = 0) -> HTMLResponse:
+                chosen: str | None = None, minutes: int = 0, text: str | None = None
+                ) -> HTMLResponse:
+    """The sign-in form; ``message`` names the words of a problem, ``text`` is them."""
     page = Page(request, context.network)
     token = cookies.signin_token(request, context.network, context.keys)
     response = page.render(
         "signin.html", page.t("signin_title"), status=status, csrf=token, next=next_path,
         libraries=context.sign_in.libraries(), chosen=chosen or "",
-        message=page.t(message, minutes=minutes) if message == "locked" else (
-            page.t(message) if message else None),
+        message=text or (page.t(message, minutes=minutes) if message == "locked" else (
+            page.t(message) if message else None)),
         notice=page.t(notice) if notice else None)
     cookies.set_signin_token(response, context.network, token)
     return response
@@ -194,6 +207,22 @@ async def cross_site_page(request: Request, error: Exception) -> Response:
     title = page.t("error_cross_site_title")
     return page.render("error.html", title, status=status_of(error), heading=title,
                        message=page.t("error_cross_site_text"))
+
+
+def not_admitted_page(request: Request, context: Context, outcome: NotAdmitted,
+                      next_path: str) -> HTMLResponse:
+    """The form again, saying why this card cannot sign in and whom to ask (403)."""
+    page = Page(request, context.network)
+    library = context.network.libraries[outcome.library]
+    reason = "expired_undated" if (outcome.reason == "expired"
+                                   and outcome.expired_on is None) else outcome.reason
+    said = page.t(f"not_admitted_{reason}", library=library.name,
+                  date=page.t.date(outcome.expired_on.isoformat() if outcome.expired_on
+                                   else None))
+    contact = (page.t("library_contact", library=library.name, contact=library.contact)
+               if library.contact else page.t("library_desk", library=library.name))
+    return signin_page(request, context, status=403, next_path=next_path,
+                       chosen=outcome.library, text=f"{said} {contact}")
 
 
 def error_page(request: Request, context: Context, status: int) -> HTMLResponse:
