@@ -44,6 +44,9 @@ FR: dict[str, str] = {
     "library_contact": "Contacter {library} : {contact}",
     "library_desk": "Adressez-vous à l'accueil de {library}.",
     "signed_out": "Vous êtes déconnecté.",
+    "onward_title": "Connexion réussie",
+    "onward_text": "Vous êtes connecté. La page demandée s'ouvre.",
+    "onward_link": "Continuer vers la page demandée",
     "signed_out_everywhere": "Vous êtes déconnecté sur tous vos appareils.",
     "resources_title": "Mes ressources numériques",
     "resources_intro": "Compte de {library} ({category}). Ouvrez une ressource : vous n'aurez "
@@ -130,6 +133,9 @@ EN: dict[str, str] = {
     "library_contact": "Contact {library}: {contact}",
     "library_desk": "Ask at the desk of {library}.",
     "signed_out": "You are signed out.",
+    "onward_title": "Signed in",
+    "onward_text": "You are signed in. The page you asked for is opening.",
+    "onward_link": "Go on to the page you asked for",
     "signed_out_everywhere": "You are signed out on all your devices.",
     "resources_title": "My digital resources",
     "resources_intro": "Account of {library} ({category}). Open a resource: you will not have "

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from lxml import html
 
 from catalogue_sync.config import NetworkConfig, Settings
 from catalogue_sync.gateway.pseudonyms import PseudonymKeys
@@ -82,6 +83,14 @@ def gateway_url(gateway_context: GatewayContext) -> Iterator[str]:
     with serve_on_loopback(create_app(gateway_context), health="/health",
                            name="gateway") as base_url:
         yield base_url
+
+
+def went_on(browser: httpx.Client, answer: httpx.Response) -> httpx.Response:
+    """What a browser does on the page a sign-in leads to (/connexion/suite): follow its
+    refresh, a navigation of the page's own (services/gateway/web.py, onward)."""
+    found = html.fromstring(answer.text).xpath("//meta[@http-equiv='refresh']/@content")
+    assert answer.status_code == 200 and found and found[0].startswith("0; url="), answer.text
+    return browser.get(answer.url.join(found[0].removeprefix("0; url=")))
 
 
 class Browsers:

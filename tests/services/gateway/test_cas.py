@@ -35,6 +35,7 @@ from tests.services.gateway.conftest import (
     Browsers,
     TableIls,
     gateway_network,
+    went_on,
 )
 
 NS = "http://www.yale.edu/tp/cas"
@@ -121,7 +122,7 @@ def sign_in_at(browser: httpx.Client, location: str, who: str = "adult") -> http
     answer = browser.post("/connexion", data={"csrf": browser.cookies["signin-csrf"],
                                               "carte": card, "code": pin, "next": unescape(back)})
     assert answer.status_code == 303, answer.text
-    return browser.get(answer.headers["location"])
+    return went_on(browser, browser.get(answer.headers["location"]))
 
 
 def ticket_of(answer: httpx.Response, service: str = SERVICE) -> str:
@@ -498,8 +499,8 @@ def test_the_sandbox_press_site_signs_a_reader_in_through_the_gateway(
         assert str(form.url).startswith(f"{gateway}/connexion?next=/cas/login")
         card, pin = PATRONS["adult"]
         back = html.fromstring(form.text).xpath("//input[@name='next']/@value")[0]
-        read = browser.post(f"{gateway}/connexion", data={
-            "csrf": browser.cookies["signin-csrf"], "carte": card, "code": pin, "next": back})
+        read = went_on(browser, browser.post(f"{gateway}/connexion", data={
+            "csrf": browser.cookies["signin-csrf"], "carte": card, "code": pin, "next": back}))
         assert str(read.url) == kiosque and read.status_code == 200
         alias = pseudonym(KEYS.subject("fm", card), "kiosque")
         assert f"lecteur {alias} (fm, adult)" in read.text

@@ -127,7 +127,7 @@ def test_a_session_id_planted_before_sign_in_is_never_kept(
 
 def test_sign_in_goes_back_to_a_page_of_this_site_only(
         gateway_url: str, browsers: Browsers) -> None:
-    for target, expected in (("/ressources/presse", "/ressources/presse"),
+    for target, expected in (("/ressources/presse", "/connexion/suite?next=/ressources/presse"),
                              ("https://evil.example/", "/ressources"),
                              ("//evil.example/", "/ressources"),
                              ("/\\evil.example", "/ressources")):
@@ -137,6 +137,21 @@ def test_sign_in_goes_back_to_a_page_of_this_site_only(
         answer = browser.post("/connexion", data={"csrf": browser.cookies["signin-csrf"],
                                                   "carte": card, "code": pin, "next": target})
         assert answer.headers["location"] == expected, target
+
+
+def test_the_page_after_a_sign_in_goes_on_to_a_page_of_this_site_only(
+        gateway_url: str, browsers: Browsers) -> None:
+    """A sign-in's redirects may not reach a vendor (form-action 'self' applies to them):
+    the page it leads to goes on by a refresh of its own, never off the site."""
+    back = "/cas/login?service=https://sso.cafeyn.example/reseau/&signin=abc"
+    for target, expected in ((back, back), ("/ressources/presse", "/ressources/presse"),
+                             ("https://evil.example/", "/ressources"),
+                             ("//evil.example/", "/ressources")):
+        answer = browsers.new().get("/connexion/suite", params={"next": target})
+        assert "form-action 'self';" in answer.headers["content-security-policy"]
+        onward = page(answer)
+        assert onward.xpath("//meta[@http-equiv='refresh']/@content") == [f"0; url={expected}"]
+        assert onward.xpath("//main//a/@href") == [expected], target
 
 
 def test_signing_out_here_or_everywhere(
