@@ -61,7 +61,10 @@ class RawRecord:
     ``local_id`` is the source's own identifier when the protocol gives one (the OAI-PMH
     header identifier); ``None`` means it is read from the record itself. ``data`` is kept
     byte for byte; it is empty for a deletion. ``origin`` says where the record came from
-    (URL and token, or file and offset) so a quarantined record can be traced.
+    (URL and token, or file and offset) so a quarantined record can be traced. ``damage``
+    says why the connector could not cut a sound record out of its source (an OAI-PMH
+    ``<record>`` without header, a MARCXML record that is not well-formed): ``data`` then
+    holds what it could cut, and the record goes to quarantine with that reason.
     """
 
     local_id: str | None
@@ -70,6 +73,7 @@ class RawRecord:
     data: bytes
     format: RawFormat
     origin: str
+    damage: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,8 @@ from lxml import etree
 from pydantic import Field, model_validator
 
 from catalogue_sync.errors import SourceProtocolError, SourceUnavailable
-from catalogue_sync.marc.split import SEPARATORS, Iso2709Splitter, MarcXmlSplitter
+from catalogue_sync.marc.split import SEPARATORS, Iso2709Splitter
+from catalogue_sync.marc.xmlsplit import DamagedXml, MarcXmlSplitter, Piece
 from catalogue_sync.models import Cursor, HarvestRequest, Page, RawFormat, RawRecord, SourceInfo
 from connectors.base import BaseConnector, ConnectorOptions
 
@@ -201,33 +202,46 @@ class MarcFileConnector(BaseConnector[MarcFileOptions]):
                 yield resume, self._raw(data, RawFormat.ISO2709, f"offset={at}")
         elif dump.format is RawFormat.MARCXML:
             number = 0
-            async for data in self._marcxml_records(dump.chunks):
+            async for piece in self._marcxml_records(dump.chunks):
                 number += 1
                 if number > skip:
                     resume = {"record": number - 1, "file": dump.file}
-                    yield resume, self._raw(data, RawFormat.MARCXML, f"record={number}")
+                    yield resume, self._xml_raw(piece, number)
 
-    async def _marcxml_records(self, chunks: _Chunks) -> AsyncIterator[bytes]:
+    async def _marcxml_records(self, chunks: _Chunks) -> AsyncIterator[Piece]:
+        """Each record of the dump, and each damaged one, at its place."""
         splitter = MarcXmlSplitter()
         try:
             while chunk := await chunks.read():
-                for data in splitter.feed(chunk):
-                    yield data
-            for data in splitter.close():
-                yield data
+                for piece in splitter.feed(chunk):
+                    yield piece
+            for piece in splitter.close():
+                yield piece
         except etree.XMLSyntaxError as exc:
             raise SourceProtocolError(
-                f"the dump is not well-formed XML (line {exc.lineno}): {exc.msg}",
-                library=self.library.id, url=self.source,
+                f"the dump is not well-formed XML and holds no record (line {exc.lineno}): "
+                f"{exc.msg}", library=self.library.id, url=self.source,
             ) from exc
-        if splitter.removed:
-            log.warning("removed %d characters that XML forbids", splitter.removed,
-                        extra={"library": self.library.id, "source": self.source})
+        self._report(splitter)
 
-    def _raw(self, data: bytes, raw_format: RawFormat, position: str) -> RawRecord:
+    def _report(self, splitter: MarcXmlSplitter) -> None:
+        where = {"library": self.library.id, "source": self.source}
+        if splitter.removed:
+            log.warning("removed %d characters that XML forbids", splitter.removed, extra=where)
+        if splitter.envelope_error:
+            log.warning("the XML around the dump's records is damaged (%s): the dump may be "
+                        "truncated", splitter.envelope_error, extra=where)
+
+    def _xml_raw(self, piece: Piece, number: int) -> RawRecord:
+        if isinstance(piece, DamagedXml):
+            return self._raw(piece.data, RawFormat.MARCXML, f"record={number}", piece.reason)
+        return self._raw(piece, RawFormat.MARCXML, f"record={number}")
+
+    def _raw(self, data: bytes, raw_format: RawFormat, position: str,
+             damage: str | None = None) -> RawRecord:
         return RawRecord(
             local_id=None, datestamp=None, deleted=False, data=data, format=raw_format,
-            origin=f"{self.source}#{position}",
+            origin=f"{self.source}#{position}", damage=damage,
         )
 
 

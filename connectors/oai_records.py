@@ -32,8 +32,11 @@ def records_of(root: Any, data: bytes, origin: str) -> Iterator[RawRecord]:
     """Every record of the answer, deletions included, in the order the server sent them."""
     nodes = list(root.iterfind(f".//{OAI_NS}record"))
     slices = _metadata_slices(root, data, nodes)
-    for node, raw in zip(nodes, slices, strict=True):
+    for number, (node, raw) in enumerate(zip(nodes, slices, strict=True), 1):
         header = node.find(f"{OAI_NS}header")
+        if header is None:
+            yield _headless(node, f"{origin}#record={number}")
+            continue
         local_id = local_identifier(_text(header, "identifier"))
         datestamp = datestamp_of(_text(header, "datestamp"))
         if header.get("status") == "deleted":
@@ -41,6 +44,22 @@ def records_of(root: Any, data: bytes, origin: str) -> Iterator[RawRecord]:
         else:
             # A record without metadata is passed on empty: the pipeline quarantines it.
             yield RawRecord(local_id, datestamp, False, raw, RawFormat.MARCXML, origin)
+
+
+def _headless(node: Any, origin: str) -> RawRecord:
+    """A ``<record>`` without the header OAI-PMH requires: quarantined whole, as sent.
+
+    Without a header there is no identifier, datestamp or deletion status to trust, so the
+    metadata is not stored even if it reads; its 001 still names it in the quarantine.
+    """
+    line = f" (line {node.sourceline})" if node.sourceline else ""
+    return RawRecord(
+        local_id=None, datestamp=None, deleted=False,
+        data=etree.tostring(node, encoding="utf-8", with_tail=False),
+        format=RawFormat.MARCXML, origin=origin,
+        damage=f"an OAI-PMH <record> without <header>{line}: no identifier, datestamp or "
+               "status to store it by; the server sent a broken record",
+    )
 
 
 def _text(header: Any, name: str) -> str | None:

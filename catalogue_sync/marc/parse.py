@@ -10,6 +10,7 @@ from catalogue_sync.config import LibraryConfig
 from catalogue_sync.errors import RecordRejected
 from catalogue_sync.marc.normalize import normalize
 from catalogue_sync.marc.read import record_from_iso2709, record_from_marcxml_bytes
+from catalogue_sync.marc.salvage import readable_id
 from catalogue_sync.models import NormalizedRecord, RawFormat, RawRecord
 
 log = logging.getLogger(__name__)
@@ -19,18 +20,21 @@ def parse_raw(raw: RawRecord, library: LibraryConfig) -> tuple[Record, Normalize
     """Parse and normalize one record as the library catalogues it.
 
     The protocol's id (``raw.local_id``) wins over the one in the record's ``id_field``.
-    Any problem with the data raises RecordRejected with the reason and, when known, the id.
+    Any problem with the data raises RecordRejected with the reason and the record's id
+    whenever it can be read, from the protocol or from the damaged record itself.
     """
     try:
         record = _read(raw, library)
         normalized = normalize(record, library.flavour, library.item_mapping, library.id_field)
     except RecordRejected as exc:
-        raise RecordRejected(exc.reason, local_id=exc.local_id or raw.local_id) from exc
+        local_id = exc.local_id or _readable_id(raw, library)
+        raise RecordRejected(exc.reason, local_id=local_id) from exc
     except Exception as exc:
         # Data no rule foresaw; the harvest goes on and the record waits in quarantine.
         log.exception("unexpected failure reading a record", extra={"origin": raw.origin})
         raise RecordRejected(
-            f"cannot be read ({type(exc).__name__}: {exc})", local_id=raw.local_id
+            f"cannot be read ({type(exc).__name__}: {exc})",
+            local_id=_readable_id(raw, library),
         ) from exc
     normalized.local_id = raw.local_id or normalized.local_id
     if not normalized.local_id:
@@ -41,7 +45,13 @@ def parse_raw(raw: RawRecord, library: LibraryConfig) -> tuple[Record, Normalize
     return record, normalized
 
 
+def _readable_id(raw: RawRecord, library: LibraryConfig) -> str | None:
+    return raw.local_id or readable_id(raw.data, raw.format, library.id_field)
+
+
 def _read(raw: RawRecord, library: LibraryConfig) -> Record:
+    if raw.damage is not None:
+        raise RecordRejected(raw.damage)
     if not raw.data:
         raise RecordRejected("the record is empty")
     if raw.format is RawFormat.MARCXML:

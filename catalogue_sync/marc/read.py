@@ -1,12 +1,13 @@
 """Reading MARC records: MARCXML elements and ISO 2709 bytes into Unicode (NFC) pymarc Records.
 
 Readers raise ``RecordRejected`` with a reason a librarian can act on. Cutting dumps into
-records (``split_iso2709``, the splitters) and ``repair_xml`` live in ``split`` and are
-re-exported here.
+records (``split_iso2709``, the splitters) and ``repair_xml`` live in ``split`` and
+``xmlsplit`` and are re-exported here.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import unicodedata
 import warnings
@@ -20,15 +21,16 @@ from pymarc.exceptions import BadSubfieldCodeWarning, PymarcException
 from catalogue_sync.errors import RecordRejected
 from catalogue_sync.marc.split import (
     Iso2709Splitter,
-    MarcXmlSplitter,
     XmlRepairer,
     declared_length,
     repair_xml,
     split_iso2709,
 )
+from catalogue_sync.marc.xmlsplit import DamagedXml, MarcXmlSplitter
 from catalogue_sync.models import Flavour
 
 __all__ = [
+    "DamagedXml",
     "Iso2709Splitter",
     "MarcXmlSplitter",
     "XmlRepairer",
@@ -40,9 +42,12 @@ __all__ = [
     "split_iso2709",
 ]
 
+log = logging.getLogger(__name__)
+
 Encoding = Literal["auto", "utf-8", "marc-8"]
 
 LEADER_LEN = 24
+MAX_RECORD_LEN = 99_999
 DIRECTORY_ENTRY_LEN = 12
 FIELD_TERMINATOR = 0x1E
 
@@ -167,8 +172,12 @@ def record_from_iso2709(
 
     ``encoding="auto"`` trusts leader/09 ('a': UTF-8, else MARC-8) for MARC 21 and reads
     UNIMARC as UTF-8; ``"utf-8"`` and ``"marc-8"`` override it for ILSs whose leader lies.
-    Raises RecordRejected naming the problem (truncation, damaged directory, bad encoding).
+    Raises RecordRejected naming the problem (truncation, damaged directory, bad encoding,
+    NUL bytes over the data). A leader/00-04 that disagrees with the record's bytes (00000,
+    as some exports write) is corrected in the record read, with a warning naming it.
     """
+    if b"\x00" in data:
+        raise RecordRejected(_nul_reason(data))
     directory = _directory(data)
     utf8 = _reads_as_utf8(data, encoding, flavour)
     if utf8:
@@ -177,10 +186,40 @@ def record_from_iso2709(
         # pymarc reads leader/09 'a' as UTF-8 whatever it is told: blank it to force MARC-8.
         data = data[:9] + b" " + data[10:]
     record = _pymarc_record(data, utf8)
+    _correct_length(record, data)
     if flavour is Flavour.MARC21:
         record.leader.coding_scheme = "a"  # the record is Unicode now
     # pymarc's MARC-8 reader already returns NFC; ASCII is NFC.
     return _nfc_record(record) if utf8 and not data.isascii() else record
+
+
+def _nul_reason(data: bytes) -> str:
+    """Where NUL bytes lie over a record: bytes were lost on disk or on the way."""
+    first, count = data.index(b"\x00"), data.count(b"\x00")
+    try:
+        field = next((f" in field {tag}" for tag, start, end in _directory(data)
+                      if start <= first < end), "")
+    except RecordRejected:
+        field = " in the leader or directory" if first < _base_guess(data) else ""
+    return (f"{count} NUL byte(s) from byte {first}{field}: part of the record was overwritten "
+            "(a damaged file or transfer); export it again")
+
+
+def _base_guess(data: bytes) -> int:
+    base = data[12:17]
+    return int(base) if base.isdigit() else len(data)
+
+
+def _correct_length(record: Record, data: bytes) -> None:
+    """Make leader/00-04 the record's real length, saying so when it was not."""
+    if declared_length(data) == len(data) or len(data) > MAX_RECORD_LEN:
+        return
+    record.leader.record_length = f"{len(data):05d}"
+    local_id = next((field.data for field in record.get_fields("001")), None)
+    log.warning(
+        "record %s: leader/00-04 says %s bytes, the record has %d; length corrected",
+        local_id or "without 001", data[:5].decode(), len(data), extra={"record": local_id},
+    )
 
 
 def _pymarc_record(data: bytes, utf8: bool) -> Record:

@@ -2,7 +2,7 @@
 
 Splitters are fed chunk by chunk, so a dump of any size is read in bounded memory; a damaged
 record is returned like the others (the reader rejects it with a reason) and never stops the
-split.
+split. MARCXML streams are cut by ``xmlsplit.MarcXmlSplitter``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import BinaryIO
-
-from lxml import etree
 
 RECORD_TERMINATOR = b"\x1d"
 CHUNK_SIZE = 1 << 20
@@ -28,7 +26,6 @@ SEPARATORS = b" \t\r\n\x00\x1a"
 # (MARC 21) or "450 " (UNIMARC). Used to find the next record after a truncated one.
 _LEADER = re.compile(rb"[0-9]{5}[ -~]{5}22[0-9]{5}[ -~]{3}45[0 ][0 ]")
 
-_MARC_FIELDS = ("{*}leader", "{*}controlfield", "{*}datafield")
 # C0 controls but tab, LF and CR; removed with bytes.translate, ten times faster than a regex.
 _ILLEGAL_XML_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _ILLEGAL_XML_REFS = re.compile(
@@ -73,65 +70,6 @@ class XmlRepairer:
         repaired, removed = repair_xml(data)
         self.removed += removed
         return repaired
-
-
-class MarcXmlSplitter:
-    """Cuts a MARCXML stream (a collection, or any document holding records), fed chunk by
-    chunk, into serialized ``record`` elements, in constant memory.
-
-    Characters XML forbids are removed on the way (``removed`` counts them). A document that
-    is not well-formed raises ``lxml.etree.XMLSyntaxError`` once the records before the
-    error have been returned.
-    """
-
-    def __init__(self) -> None:
-        self._parser = etree.XMLPullParser(
-            events=("end",), tag="{*}record", resolve_entities=False, no_network=True
-        )
-        self._repairer = XmlRepairer()
-        self._error: etree.XMLSyntaxError | None = None
-
-    @property
-    def removed(self) -> int:
-        """Characters removed so far because XML forbids them."""
-        return self._repairer.removed
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        """The records completed by this chunk."""
-        return self._parse(self._repairer.feed(chunk), last=False)
-
-    def close(self) -> list[bytes]:
-        """The last records, once the stream has ended."""
-        return self._parse(self._repairer.flush(), last=True)
-
-    def _parse(self, data: bytes, last: bool) -> list[bytes]:
-        if self._error is not None:
-            raise self._error
-        try:
-            if data:
-                self._parser.feed(data)
-            if last:
-                self._parser.close()
-        except etree.XMLSyntaxError as exc:
-            # Records completed before the error are still returned; the error comes next.
-            self._error = exc
-        records = self._drain()
-        if last and self._error is not None:
-            raise self._error
-        return records
-
-    def _drain(self) -> list[bytes]:
-        records = []
-        for _, element in self._parser.read_events():
-            # An OAI-PMH <record> around a MARC one also matches: only MARC records count.
-            if next(element.iterchildren(*_MARC_FIELDS), None) is not None:
-                records.append(etree.tostring(element, encoding="utf-8", with_tail=False))
-            # Free what is read, or a large dump would be held whole in memory.
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            while parent is not None and element.getprevious() is not None:
-                del parent[0]
-        return records
 
 
 class Iso2709Splitter:

@@ -20,10 +20,13 @@ from catalogue_sync.config import ConnectorConfig, LibraryConfig
 from catalogue_sync.errors import ConfigError, SourceProtocolError, SourceUnavailable
 from catalogue_sync.marc import parse_raw
 from catalogue_sync.models import Flavour, Format, HarvestRequest, Page, RawFormat, RawRecord
+from catalogue_sync.parsing import prepare_page
 from connectors import registry
 from connectors.marc_file import MarcFileConnector
+from services.sandbox.generator import SandboxNetwork
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "marc"
+MARC_NS = b"http://www.loc.gov/MARC21/slim"
 pytestmark = pytest.mark.anyio
 
 
@@ -185,22 +188,92 @@ async def test_a_missing_file_is_unavailable_and_names_it(tmp_path: Path) -> Non
     assert "No such file" in str(caught.value)
 
 
-async def test_malformed_xml_stops_after_the_records_before_it(tmp_path: Path) -> None:
+async def test_a_marcxml_dump_cut_inside_a_record_keeps_the_records_before_it(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     broken = tmp_path / "broken.xml"
     text = (FIXTURES / "formats-marc21.xml").read_bytes()
     broken.write_bytes(text[: text.index(b"e-book/007")] + b"</oops>")
-    pages: list[Page] = []
-    async with httpx.AsyncClient(trust_env=False) as client:
-        with pytest.raises(SourceProtocolError, match=r"not well-formed XML \(line \d+\)"):
-            async for page in connector(client, path=str(broken), page_size=1).harvest(
-                    HarvestRequest(since=None, resume=None)):
-                pages.append(page)
-    # Four records precede the damage; the fourth was in the page being filled, and the last
-    # checkpoint resumes right at it.
-    assert [r.origin.rsplit("#", 1)[1] for r in records(pages)] == [
-        "record=1", "record=2", "record=3"]
-    assert pages[-1].cursor.resume is not None
-    assert pages[-1].cursor.resume["record"] == 3
+    with caplog.at_level(logging.WARNING):
+        raws = records(await harvest(path=str(broken), page_size=1))
+    # Four records precede the damage: they are kept, and the fifth is reported, cut as it is.
+    assert [r.origin.rsplit("#", 1)[1] for r in raws] == [f"record={n}" for n in range(1, 6)]
+    assert [r.damage for r in raws[:4]] == [None] * 4
+    assert raws[4].damage is not None and "ends inside this record" in raws[4].damage
+    assert raws[4].data.startswith(b"<record>") and raws[4].data.endswith(b"</oops>")
+    assert "may be truncated" in caplog.text
+
+
+async def test_a_document_without_records_that_is_not_xml_is_a_protocol_error(
+        tmp_path: Path) -> None:
+    page = tmp_path / "error.xml"
+    page.write_bytes(b"<html><body><p>Service unavailable<br></body></html>")
+    with pytest.raises(SourceProtocolError, match=r"not well-formed XML and holds no record"):
+        await harvest(path=str(page))
+
+
+# --- a broken source loses nothing (issue 12) ---------------------------------------------------
+
+SANDBOX_DUMP_RECORDS = 1769
+
+
+@pytest.fixture(scope="module")
+def sandbox_records() -> list[bytes]:
+    """1,769 MARCXML records of a sandbox library, as its ILS exports them."""
+    catalogue = SandboxNetwork(seed=7, total_records=6000).catalogue("mediatheque-fm")
+    live = [i for i in range(catalogue.count) if not catalogue.deleted[i]]
+    return [catalogue.marcxml(i) for i in live[:SANDBOX_DUMP_RECORDS]]
+
+
+def marcxml_dump(path: Path, records: list[bytes], *, end: bytes = b"\n</collection>\n") -> Path:
+    """A collection with one record a line: record n is on line n + 2."""
+    head = b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="%s">\n' % MARC_NS
+    path.write_bytes(head + b"\n".join(records) + end)
+    return path
+
+
+def quarantined(raws: list[RawRecord]) -> list[tuple[str | None, str]]:
+    """What the pipeline makes of the records: the quarantine's (record, reason) rows."""
+    _, problems = prepare_page(library(), raws)
+    return [(problem.local_id, problem.reason) for problem in problems]
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    ((b"</subfield>", b"</subfeld>"), "Opening and ending tag mismatch"),
+    ((b"<subfield code=\"a\">", b"<subfield code=\"a\">&eacute;"), "Entity 'eacute' not defined"),
+])
+async def test_a_damaged_record_in_a_marcxml_dump_is_quarantined_and_the_rest_stored(
+        tmp_path: Path, sandbox_records: list[bytes], damage: tuple[bytes, bytes],
+        message: str) -> None:
+    damaged = list(sandbox_records)
+    damaged[99] = damaged[99].replace(*damage, 1)
+    path = marcxml_dump(tmp_path / "dump.xml", damaged)
+    raws = records(await harvest(path=str(path), page_size=500))
+    assert len(raws) == SANDBOX_DUMP_RECORDS
+    assert [i for i, raw in enumerate(raws) if raw.damage] == [99]
+    assert raws[99].data == damaged[99]
+    assert raws[99].origin.endswith("#record=100")
+    ((local_id, reason),) = quarantined(raws)
+    assert local_id == record_id(damaged[99])
+    assert "(line 102)" in reason and message in reason
+
+
+async def test_a_truncated_marcxml_dump_keeps_every_complete_record(
+        tmp_path: Path, sandbox_records: list[bytes]) -> None:
+    whole = b"\n".join(sandbox_records)
+    cut = whole[: whole.rindex(b"<record") + 400]  # inside the last record, past its 001
+    kept = cut.count(b"</record>")
+    path = tmp_path / "cut.xml"
+    path.write_bytes(b'<collection xmlns="%s">\n' % MARC_NS + cut)
+    raws = records(await harvest(path=str(path), page_size=500))
+    assert len(raws) == kept + 1
+    assert all(raw.damage is None for raw in raws[:-1])
+    ((local_id, reason),) = quarantined(raws)
+    assert local_id == record_id(sandbox_records[kept])
+    assert f"(line {kept + 2})" in reason and "truncated" in reason
+
+
+def record_id(record: bytes) -> str:
+    return record.split(b'tag="001">', 1)[1].split(b"<", 1)[0].decode()
 
 
 async def test_check_describes_the_dump_with_a_sample() -> None:

@@ -7,10 +7,17 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
+from catalogue_sync.config import ConnectorConfig, LibraryConfig
 from catalogue_sync.marc.read import record_from_marcxml_bytes
+from catalogue_sync.models import Flavour
+from catalogue_sync.parsing import prepare_page
 from connectors.oai_records import datestamp_of, records_of
 
 MARC_NS = "http://www.loc.gov/MARC21/slim"
+OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+LIBRARY = LibraryConfig(id="koha-test", name="Koha", flavour=Flavour.MARC21,
+                        connector=ConnectorConfig(
+    type="oai-pmh", url="https://ils.example.org/oai"))
 RECORD = (
     '<record xmlns="http://www.loc.gov/MARC21/slim"><leader>00000nam a2200000 a 4500</leader>'
     '<controlfield tag="001">{id}</controlfield></record>'
@@ -81,3 +88,19 @@ def test_an_answer_not_in_utf8_is_serialized_as_utf8() -> None:
 def test_datestamps_of_both_granularities_are_read_and_others_refused(
         value: str, expected: datetime | None) -> None:
     assert datestamp_of(value) == expected
+
+
+def test_a_record_without_header_is_quarantined_whole_and_the_rest_of_the_page_kept() -> None:
+    headless = f"<record><metadata>{RECORD.format(id='102')}</metadata></record>"
+    data = answer(record("101", RECORD.format(id="101")), headless,
+                  record("103", RECORD.format(id="103")))
+    raws = list(records_of(etree.fromstring(data), data, "https://ils.example.org/oai?verb=x"))
+    assert [(raw.local_id, raw.damage is None) for raw in raws] == [
+        ("101", True), (None, False), ("103", True)]
+    assert raws[1].data == headless.replace("<record>", f'<record xmlns="{OAI_NS}">').encode()
+    assert raws[1].origin == "https://ils.example.org/oai?verb=x#record=2"
+    good, problems = prepare_page(LIBRARY, raws)
+    assert [record.local_id for record in good] == ["101", "103"]
+    ((problem),) = problems
+    assert problem.local_id == "102"  # read from the record's 001
+    assert "without <header> (line 3)" in problem.reason and problem.data == raws[1].data

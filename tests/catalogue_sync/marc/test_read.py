@@ -19,11 +19,11 @@ from catalogue_sync.marc.read import (
 )
 from catalogue_sync.marc.split import (
     Iso2709Splitter,
-    MarcXmlSplitter,
     XmlRepairer,
     repair_xml,
     split_iso2709,
 )
+from catalogue_sync.marc.xmlsplit import DamagedXml, MarcXmlSplitter
 from catalogue_sync.models import Flavour
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "marc"
@@ -256,3 +256,46 @@ def test_bytes_that_never_end_a_record_do_not_fill_the_memory() -> None:
     assert (offset, len(junk)) == (0, 5 << 20)
     record = fixture("novel-marc21.mrc")
     assert splitter.feed(record) == [(5 << 20, record)]
+
+
+# --- damaged records (issue 12) --------------------------------------------------------------
+
+
+def test_a_leader_length_of_00000_is_corrected_with_a_warning_naming_the_record(
+        caplog: pytest.LogCaptureFixture) -> None:
+    raw = b"00000" + fixture("novel-marc21.mrc")[5:]
+    with caplog.at_level("WARNING", logger="catalogue_sync.marc.read"):
+        record = record_from_iso2709(raw)
+    assert record.leader.record_length == f"{len(raw):05d}"
+    assert "record 000123456: leader/00-04 says 00000 bytes, the record has 1127" in caplog.text
+
+
+def test_nul_bytes_over_a_records_data_are_quarantined_naming_the_field() -> None:
+    raw = fixture("novel-marc21.mrc")
+    at = raw.index("L'étranger".encode())
+    damaged = raw[:at] + b"\x00" * 10 + raw[at + 10:]
+    with pytest.raises(RecordRejected, match=r"10 NUL byte\(s\) from byte \d+ in field 245"):
+        record_from_iso2709(damaged)
+
+
+def test_marcxml_splitter_reports_a_record_whose_start_tag_the_stream_cuts() -> None:
+    data = fixture("formats-marc21.xml")
+    cut = data[: data.index(b"<record>", data.index(b"e-book/007")) + len(b"<record")]
+    splitter = MarcXmlSplitter()
+    pieces = splitter.feed(cut) + splitter.close()
+    *sound, last = pieces
+    assert all(isinstance(piece, bytes) for piece in sound) and len(sound) == 5
+    assert isinstance(last, DamagedXml) and last.data == b"<record" and "truncated" in last.reason
+
+
+def test_marcxml_splitter_reports_a_record_never_closed_and_goes_on() -> None:
+    data = fixture("formats-marc21.xml")
+    at = data.index(b"</record>", data.index(b"e-book/007"))
+    damaged = data[:at] + data[at + len(b"</record>"):]  # the next record opens inside it
+    splitter = MarcXmlSplitter()
+    pieces = splitter.feed(damaged) + splitter.close()
+    assert len(pieces) == 17  # 16 records, and the one that swallowed the next one's start
+    broken = [piece for piece in pieces if isinstance(piece, DamagedXml)]
+    assert len(broken) == 1 and "is not closed before the next record" in broken[0].reason
+    assert b"e-book/007" in broken[0].data
+    assert splitter.envelope_error is None

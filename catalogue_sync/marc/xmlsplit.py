@@ -1,0 +1,272 @@
+"""Cutting a MARCXML stream into records, so that one damaged record costs only itself.
+
+A whole-document parser stops at the first error: a mismatched tag at record 100 of a dump
+lost the 1,669 records after it, a truncated dump the complete records of its last page.
+Here the stream is cut at each ``<record>`` start and ``</record>`` end tag (a byte search,
+fed chunk by chunk, in bounded memory), and each record is parsed on its own, inside the
+namespaces the document declared before its first record. A record that does not parse, or
+that the stream ends inside, comes out as ``DamagedXml`` with its bytes, its line and the
+parser's message; the records before and after it come out whole.
+
+What lies outside the records (the ``<collection>`` around them) is parsed separately: when
+it is broken and no record was found, the stream is not MARCXML and the error is raised;
+when records were found, ``envelope_error`` says what is wrong (a dump cut short lacks its
+``</collection>``) and the caller warns.
+
+In an OAI-PMH document (its OAI namespace is declared before the first record) an OAI
+``<record>`` holds a MARC one: records then nest one level, and only MARC records count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from catalogue_sync.marc.split import XmlRepairer
+
+MAX_RECORD_BYTES = 8 << 20
+"""A record still open after this many bytes is cut off and reported: no MARC record is that
+large (ISO 2709 caps one at 99,999 bytes), so its end tag is missing or damaged."""
+PROLOG_BYTES = 1 << 16
+"""How much of the document before the first record is searched for namespace declarations."""
+OAI_NAMESPACE = b"http://www.openarchives.org/OAI/2.0/"
+
+_TAG = re.compile(rb"<(/?)((?:[\w.-]+:)?record)(?=[\s/>])[^>]*>")
+_CUT_START = re.compile(rb"<(?:[\w.-]+:)?record(?:[\s/][^>]*)?$")
+_XMLNS = re.compile(rb"""\bxmlns(?::([\w.-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([\w.-]+)""")
+_LINE = re.compile(r"\bline (\d+)")
+_POSITION = re.compile(r"(?:, line \d+)?, column \d+$")
+_MARC_FIELDS = ("{*}leader", "{*}controlfield", "{*}datafield")
+_CONTEXT = b"catalogue-sync-context"
+
+
+@dataclass(frozen=True, slots=True)
+class DamagedXml:
+    """A span of the stream that should have been a record and is not well-formed."""
+
+    data: bytes
+    line: int
+    """The line of the stream where the damaged record starts."""
+    reason: str
+
+
+Piece = bytes | DamagedXml
+
+
+class MarcXmlSplitter:
+    """Cuts a MARCXML stream (a collection, or any document holding records), fed chunk by
+    chunk, into serialized ``record`` elements and ``DamagedXml`` spans, in bounded memory.
+
+    Characters XML forbids are removed on the way (``removed`` counts them). ``close`` raises
+    ``lxml.etree.XMLSyntaxError`` only for a stream that holds no record and is not
+    well-formed: something else than MARCXML.
+    """
+
+    def __init__(self) -> None:
+        self._repairer = XmlRepairer()
+        self._buffer = bytearray()
+        self._done = 0  # bytes of the buffer handed on, as pieces or to the envelope
+        self._scanned = 0  # where the search for the next record tag goes on
+        self._line = 1  # the line of self._buffer[self._done]
+        self._depth = 0  # record tags open in the current record (0: between records)
+        self._start_line = 0
+        self._envelope = _Envelope()
+        self._context: _Context | None = None
+        self._parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        self.pieces = 0
+        """Records and damaged spans handed on so far."""
+
+    @property
+    def removed(self) -> int:
+        """Characters removed so far because XML forbids them."""
+        return self._repairer.removed
+
+    @property
+    def envelope_error(self) -> str | None:
+        """What is wrong with the document around the records (after ``close``), if anything."""
+        error = self._envelope.error
+        return None if error is None else _message(error, 0)
+
+    def feed(self, chunk: bytes) -> list[Piece]:
+        """The records completed by this chunk."""
+        self._buffer += self._repairer.feed(chunk)
+        return self._split(last=False)
+
+    def close(self) -> list[Piece]:
+        """The last records, once the stream has ended."""
+        self._buffer += self._repairer.flush()
+        pieces = self._split(last=True)
+        self._envelope.close()
+        if self._envelope.error is not None and not self.pieces:
+            raise self._envelope.error
+        return pieces
+
+    # --- cutting ------------------------------------------------------------------------------
+
+    def _split(self, last: bool) -> list[Piece]:
+        pieces: list[Piece] = []
+        while (tag := _TAG.search(self._buffer, self._scanned)) is not None:
+            pieces += self._on_tag(tag)
+        if self._depth == 0 and last and (cut := _CUT_START.search(self._buffer, self._scanned)):
+            self._open(cut.start())  # the stream ends inside a record's start tag
+        if self._depth == 0:
+            self._to_envelope(len(self._buffer) if last else self._safe_end())
+        elif last:
+            pieces.append(self._damaged(len(self._buffer), "the stream ends inside this record "
+                                        "(a truncated file or transfer)"))
+        elif len(self._buffer) - self._done > MAX_RECORD_BYTES:
+            pieces.append(self._damaged(len(self._buffer), f"no </record> within "
+                                        f"{MAX_RECORD_BYTES >> 20} MB of its start"))
+        self._compact()
+        self.pieces += len(pieces)
+        return pieces
+
+    def _on_tag(self, tag: re.Match[bytes]) -> list[Piece]:
+        closing, empty = tag.group(1) == b"/", tag.group(0).endswith(b"/>")
+        self._scanned = tag.end()
+        if self._depth == 0:
+            if closing:
+                return [self._stray_end(tag.end())]
+            self._open(tag.start())
+            return self._close(tag.end()) if empty else []
+        if closing:
+            self._depth -= 1
+            return self._close(tag.end()) if self._depth == 0 else []
+        if empty:
+            return []
+        if self._depth == 1 and self._oai():
+            self._depth += 1  # the MARC record inside an OAI-PMH one
+            return []
+        damaged = self._damaged(tag.start(), f"<{tag.group(2).decode()}> is not closed "
+                                "before the next record starts")
+        self._open(tag.start())
+        return [damaged]
+
+    def _open(self, start: int) -> None:
+        self._to_envelope(start)
+        self._start_line = self._line
+        self._depth = 1
+        if self._context is None:
+            self._context = _Context.of(self._envelope.prolog)
+
+    def _stray_end(self, end: int) -> DamagedXml:
+        """A ``</record>`` outside any record: what precedes it is a record whose start tag
+        is damaged (in a sound document only blanks lie between records)."""
+        if self._context is None:
+            # The first record: the bytes before it hold the document's namespaces.
+            self._context = _Context.of(bytes(self._buffer[self._done:end]))
+        self._start_line = self._line
+        return self._damaged(end, "a </record> without its start tag")
+
+    def _close(self, end: int) -> list[Piece]:
+        span, line = bytes(self._buffer[self._done:end]), self._start_line
+        self._consume(end)
+        self._depth = 0
+        return self._records(span, line)
+
+    def _damaged(self, end: int, reason: str) -> DamagedXml:
+        span, line = bytes(self._buffer[self._done:end]), self._start_line
+        self._consume(end)
+        self._depth = 0
+        self._scanned = max(self._scanned, end)
+        return DamagedXml(span, line, f"not a well-formed MARCXML record (line {line}): {reason}")
+
+    def _to_envelope(self, end: int) -> None:
+        self._envelope.feed(bytes(self._buffer[self._done:end]))
+        self._consume(end)
+
+    def _consume(self, end: int) -> None:
+        self._line += self._buffer.count(b"\n", self._done, end)
+        self._done = end
+
+    def _safe_end(self) -> int:
+        """Where the bytes between records may be handed on: before a tag cut by the chunk."""
+        cut = self._buffer.rfind(b"<", self._scanned)
+        return len(self._buffer) if cut == -1 else max(cut, self._done)
+
+    def _compact(self) -> None:
+        # Once per chunk: deleting each record's bytes as it goes would copy the buffer each time.
+        if self._done:
+            del self._buffer[:self._done]
+            self._scanned -= self._done
+            self._done = 0
+        self._scanned = max(self._scanned, 0)
+
+    def _oai(self) -> bool:
+        return self._context is not None and self._context.oai
+
+    # --- reading one record ------------------------------------------------------------------
+
+    def _records(self, span: bytes, line: int) -> list[Piece]:
+        context = self._context or _Context.of(b"")
+        try:
+            root = etree.fromstring(context.opening + span + context.closing, self._parser)
+        except etree.XMLSyntaxError as exc:
+            offset = line - 1
+            reason = f"not a well-formed MARCXML record (line {(exc.lineno or 1) + offset}): "
+            return [DamagedXml(span, line, reason + _message(exc, offset))]
+        records = [element for element in root.iter("{*}record")
+                   if next(element.iterchildren(*_MARC_FIELDS), None) is not None]
+        if not records and not context.oai and len(root):
+            # A <record> without MARC fields: passed on, for the reader to reject it by name.
+            records = [root[0]]
+        return [etree.tostring(element, encoding="utf-8", with_tail=False) for element in records]
+
+
+def _message(error: etree.XMLSyntaxError, offset: int) -> str:
+    """The parser's message, its line numbers made lines of the stream, without the column."""
+    text = _POSITION.sub("", str(error.msg or error))
+    return _LINE.sub(lambda found: f"line {int(found.group(1)) + offset}", text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What each record is parsed inside: the document's namespaces and encoding."""
+
+    opening: bytes
+    closing: bytes
+    oai: bool
+
+    @classmethod
+    def of(cls, prolog: bytes) -> _Context:
+        declared: dict[bytes, bytes] = {}
+        for found in _XMLNS.finditer(prolog):
+            uri = found.group(2) if found.group(2) is not None else found.group(3)
+            declared[found.group(1) or b""] = uri.replace(b'"', b"&quot;")
+        names = b"".join(b' xmlns%s="%s"' % (b":" + prefix if prefix else b"", uri)
+                         for prefix, uri in declared.items())
+        encoding = _ENCODING.match(prolog)
+        head = b""
+        if encoding and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
+            head = b'<?xml version="1.0" encoding="%s"?>' % encoding.group(1)
+        return cls(head + b"<" + _CONTEXT + names + b">", b"</" + _CONTEXT + b">",
+                   OAI_NAMESPACE in declared.values())
+
+
+class _Envelope:
+    """The document without its records, parsed to tell a damaged or truncated document."""
+
+    def __init__(self) -> None:
+        self._parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        self.prolog = b""
+        """The first bytes before the records: their namespaces and encoding."""
+        self.error: etree.XMLSyntaxError | None = None
+
+    def feed(self, data: bytes) -> None:
+        if len(self.prolog) < PROLOG_BYTES:
+            self.prolog += data[:PROLOG_BYTES - len(self.prolog)]
+        if self.error is None and data:
+            try:
+                self._parser.feed(data)
+            except etree.XMLSyntaxError as exc:
+                self.error = exc
+
+    def close(self) -> None:
+        if self.error is None:
+            try:
+                self._parser.close()
+            except etree.XMLSyntaxError as exc:
+                self.error = exc
