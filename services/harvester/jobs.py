@@ -1,5 +1,5 @@
-"""The jobs the workers run: harvest a library, check its connection, merge and index what
-changed, purge expired usage events.
+"""The jobs the workers run: harvest a library, check its connection, normalize its stored
+records again, merge and index what changed, purge expired usage events.
 
 Each worker process holds one ``Runtime`` (the network, the store, the queue, the locks) that
 the jobs use. A harvest takes the library's lock, claims a fencing token in the store, and
@@ -25,8 +25,11 @@ from catalogue_sync.export.oai.provider import update_sets
 from catalogue_sync.index.indexer import CatalogueIndex
 from catalogue_sync.locks import Lease, Locks
 from catalogue_sync.merge.catalogue import merge
+from catalogue_sync.merge.engine import pending_rebuild
 from catalogue_sync.parsing import PageParser
 from catalogue_sync.pipeline import Harvest, LibraryOutcome
+from catalogue_sync.renormalize import renormalize as renormalize_library
+from catalogue_sync.renormalize import stale_counts
 from catalogue_sync.stats.retention import purge_expired
 from catalogue_sync.store import Store
 from connectors import registry
@@ -183,6 +186,52 @@ async def _check(library: LibraryConfig) -> Any:
         return await registry.build(library, client).check()
 
 
+def renormalize(library_id: str) -> None:
+    """Normalize again the library's records an older normalizer derived, then queue a merge
+    of what changed; a worker that stops hands the rest back to the queue."""
+    rt = runtime()
+    kind = "renormalize"
+    library = _library(rt, library_id, kind)
+    if library is None:
+        return
+    lease = rt.lock(f"harvest:{library_id}", library_id, kind)  # not beside its harvest
+    rt.queue.renormalize_started(library_id)
+    rt.queue.set_state(library_id, kind, "running", worker=rt.worker)
+    with rt.locks.renewing(lease):
+        outcome = renormalize_library(rt.store, library, should_stop=rt.stopping.is_set)
+    counts = outcome.counts
+    if not outcome.complete:
+        rt.queue.set_state(library_id, kind, "queued", detail="worker stopped; resumes")
+        raise dramatiq.Retry(delay=1000)
+    rt.queue.set_state(library_id, kind, "done", worker=rt.worker,
+                       detail=f"{counts.checked} checked, {counts.changed} changed, "
+                              f"{counts.quarantined} quarantined in {outcome.seconds:.1f} s")
+    if counts.changed:
+        rt.queue.refresh()
+
+
+def catch_up(rt: Runtime) -> None:
+    """Queue what brings the store up to the code: a renormalization of each library with
+    records an older normalizer derived, and a refresh if the merge would rebuild. A store
+    or a Redis that does not answer is logged: the worker starts anyway, and the next one
+    to start asks again."""
+    try:
+        _catch_up(rt)
+    except CatalogueError as exc:
+        log.warning("cannot tell whether the store is behind the code: %s", exc)
+
+
+def _catch_up(rt: Runtime) -> None:
+    for count in stale_counts(rt.store, list(rt.network.libraries)):
+        if count.stale:
+            log.info("records behind the normalizer: queueing their renormalization",
+                     extra={"library": count.library, "records": count.stale})
+            rt.queue.renormalize(count.library, origin=f"upgrade ({rt.worker})")
+    if reason := pending_rebuild(rt.store, rt.network):
+        log.info("%s: queueing a merge", reason)
+        rt.queue.refresh()
+
+
 def refresh() -> None:
     """Merge what changed into the union catalogue, then update the index and OAI-PMH sets."""
     rt = runtime()
@@ -210,6 +259,7 @@ JOBS: dict[Callable[..., None], dict[str, Any]] = {
     # Waiting for a lock raises Retry: allow many, at the delay Retry gives.
     harvest: {"max_retries": LOCK_RETRIES, "time_limit": DAY_MS},
     check: {"max_retries": 0, "time_limit": 120_000},
+    renormalize: {"max_retries": LOCK_RETRIES, "time_limit": DAY_MS},
     refresh: {"max_retries": LOCK_RETRIES, "time_limit": DAY_MS},
     purge_expired_usage: {"max_retries": 3, "time_limit": 3_600_000},
 }

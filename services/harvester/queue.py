@@ -31,7 +31,10 @@ log = logging.getLogger(__name__)
 
 REFRESH_PENDING = "refresh-pending"
 """The key (under the namespace) saying a merge and index update is already queued."""
+RENORMALIZE_PENDING = "renormalize-pending"
+"""The key (under the namespace, then the library) saying a renormalization is queued."""
 
+DAY_SECONDS = 86_400
 QUEUE = "harvest"
 """One queue for every job: harvests, checks, merges and purges wait in order of arrival."""
 MAINTENANCE_CHANCE = 100_000
@@ -47,7 +50,7 @@ class JobState:
 
     library: str
     kind: str
-    """harvest, full-harvest or check."""
+    """harvest, full-harvest, check or renormalize."""
     state: str
     """queued, running, done or failed."""
     at: datetime
@@ -113,6 +116,21 @@ class JobQueue:
             message = self._send("check", library)
         self.set_state(library, "check", "queued", detail=f"by {origin}")
         return message
+
+    def renormalize(self, library: str, *, origin: str = "cli") -> str | None:
+        """Queue a renormalization of one library, unless one is already waiting (each
+        worker that starts behind the code asks for one); the message id."""
+        pending = self._key(f"{RENORMALIZE_PENDING}:{library}")
+        with self._answering(f"queueing a renormalization of {library}"):
+            if not self.redis.set(pending, "1", nx=True, ex=DAY_SECONDS):
+                return None
+            message = self._send("renormalize", library)
+        self.set_state(library, "renormalize", "queued", detail=f"by {origin}")
+        return message
+
+    def renormalize_started(self, library: str) -> None:
+        """A renormalization began: a worker starting later may queue another."""
+        self.redis.delete(self._key(f"{RENORMALIZE_PENDING}:{library}"))
 
     def refresh(self) -> str | None:
         """Queue a merge and index update, unless one is already waiting; its message id."""

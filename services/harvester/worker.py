@@ -51,6 +51,7 @@ def work(config: Path, *, tick: float = 15.0, alive_file: Path | None = None,
     queue = JobQueue.of(network)
     runtime = jobs.Runtime.open(network, queue, name)
     jobs.install(runtime)
+    jobs.catch_up(runtime)  # after an upgrade: stored data behind the code
     stop = threading.Event()
     _on_signals(lambda: stop.set())
     worker = dramatiq.Worker(queue.broker, worker_threads=1, worker_timeout=1000)
