@@ -9,7 +9,8 @@
 The routes only read the request, call the service (``searching``, ``records``) and send
 its answer; an unknown query parameter is refused (a misspelt filter must not silently
 widen a search). Every refusal is ``{"detail": ...}`` from ``services.http``; a replaced
-merged record is a 301 to its successor, with the same suffix and query string.
+merged record is a 301 to its successor, with the same suffix and query string. The
+published OpenAPI lists the network's libraries as the values of ``library``.
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from catalogue_sync.config import NetworkConfig
 from catalogue_sync.errors import InvalidRequest
+from services.http import amend_openapi
 from services.search import records, searching
 from services.search.api_models import ErrorAnswer, RecordAnswer, SearchAnswer, SearchParams
 from services.search.context import SearchContext, context_of
 from services.search.labels import preferred_language
+from services.search.online import holder_names
 
 PREFIX = "/api/v1"
 JSON = "application/json"
@@ -73,8 +77,21 @@ def only(*names: str) -> Callable[[Request], None]:
     return check
 
 
+def publish_libraries(app: FastAPI, network: NetworkConfig) -> None:
+    """The values ``library`` takes, in the OpenAPI: the network's (the service refuses any
+    other), and the empty one that chooses nothing."""
+    def change(schema: dict[str, Any]) -> None:
+        for parameter in schema["paths"][f"{PREFIX}/search"]["get"]["parameters"]:
+            if parameter["name"] == "library":
+                parameter["schema"]["items"] = {
+                    "type": "string", "enum": [*sorted(holder_names(network)), ""]}
+
+    amend_openapi(app, change)
+
+
 @router.get("/search", response_model=SearchAnswer, responses={
-    **REFUSED, 200: {"headers": {"X-Cache": {
+    **REFUSED, 404: _error("The page asked is past the last page of the search, or past "
+                           "the 10,000th result."), 200: {"headers": {"X-Cache": {
         "description": "hit (from the cache), miss (computed, then cached) or off (computed; "
                        "no cache)", "schema": {"type": "string"}}}}},
     dependencies=[Depends(only(*SearchParams.model_fields))])

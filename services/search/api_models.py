@@ -2,6 +2,8 @@
 
 The search answer is exactly ``{"total", "page", "page_size", "hits", "facets"}``; field
 descriptions here are the API's reference documentation (docs/search.md has the examples).
+An empty filter value (``library=``, as a form's "all" sends it) chooses nothing and is
+left out, as on the web catalogue's pages; the formats are published as the list they are.
 """
 
 from __future__ import annotations
@@ -9,12 +11,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from catalogue_sync.index.query import Sort
 from catalogue_sync.index.searcher import MAX_LIMIT
+from catalogue_sync.models import Format
 
 YEAR_BOUND = 9999
+FORMAT_CHOICES: dict[str, JsonValue] = {
+    "items": {"type": "string", "enum": [*(value.value for value in Format), ""]}}
+"""The formats as the OpenAPI publishes them (the service names them when one is wrong)."""
+LANGUAGE_CODES: dict[str, JsonValue] = {"items": {"type": "string", "pattern": "^([A-Za-z]{3})?$"}}
 
 
 class SearchParams(BaseModel):
@@ -25,7 +32,8 @@ class SearchParams(BaseModel):
     q: str = Field("", description='The search box: words, "a phrase", hist* for a word\'s '
                    "beginning, -word to leave out, an ISBN or ISSN typed any way. Empty: the "
                    "whole catalogue. At most 1,000 characters.")
-    page: int = Field(1, ge=1, description="Page of results, from 1.")
+    page: int = Field(1, ge=1, description="Page of results, from 1. A page past the last "
+                      "one, or past the 10,000th result, is a 404.")
     page_size: int = Field(20, ge=1, le=MAX_LIMIT, description="Hits per page, 1 to 100.")
     library: list[str] = Field(default_factory=list, description="Only records held by one "
                                "of these libraries (ids from network.toml; repeatable).")
@@ -33,11 +41,14 @@ class SearchParams(BaseModel):
                               "large-print, e-book, audiobook, dvd-bluray, music-cd, score, "
                               "periodical, map, board-game, video-game, online-periodical, "
                               "online-video, online-music, online-resource, other "
-                              "(repeatable).")
+                              "(repeatable).", json_schema_extra=FORMAT_CHOICES)
     language: list[str] = Field(default_factory=list, description="Only these languages, "
-                                "ISO 639-2 codes as catalogued: fre, eng... (repeatable).")
+                                "ISO 639-2 codes as catalogued: fre, eng... (repeatable). A "
+                                "code no record is catalogued in finds nothing.",
+                                json_schema_extra=LANGUAGE_CODES)
     year_from: int | None = Field(None, ge=0, le=YEAR_BOUND,
-                                  description="Published this year or later.")
+                                  description="Published this year or later; not after "
+                                  "year_to.")
     year_to: int | None = Field(None, ge=0, le=YEAR_BOUND,
                                 description="Published this year or earlier.")
     available: bool = Field(False, description="Only records with a copy on the shelf (as "
@@ -46,6 +57,11 @@ class SearchParams(BaseModel):
                        "slightly favoured), year (newest first) or title.")
     lang: Literal["fr", "en"] | None = Field(None, description="Language of the facet labels; "
                                              "otherwise Accept-Language, then French.")
+
+    @field_validator("library", "format", "language")
+    @classmethod
+    def _empty_chooses_nothing(cls, values: list[str]) -> list[str]:
+        return [value for value in values if value]
 
 
 class OnlineAccess(BaseModel):

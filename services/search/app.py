@@ -37,6 +37,7 @@ def create_app(context: SearchContext, *, close_context: bool = False) -> FastAP
     install_error_handlers(app, pages=address_page)
     clients.install(app)
     app.include_router(api.router)
+    api.publish_libraries(app, context.network)
     app.include_router(availability.router)
     app.include_router(oai.router)
     app.include_router(sru.router)

@@ -17,13 +17,12 @@ from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
 from catalogue_sync.config import NetworkConfig
-from catalogue_sync.errors import InvalidRequest, StoreError
+from catalogue_sync.errors import InvalidRequest, NotFound, StoreError
 from catalogue_sync.index import simple
 from catalogue_sync.index.documents import ON_SHELF
 from catalogue_sync.index.indexer import IndexState
 from catalogue_sync.index.query import (
     FACETS,
-    Everything,
     Filters,
     SearchRequest,
     SearchResult,
@@ -48,6 +47,13 @@ CacheOutcome = Literal["hit", "miss", "off"]
 API_VERSION = "v1"
 """In every cache key: a change of the answer's shape must change it."""
 
+
+
+class NoSuchPage(NotFound):
+    """A page past the last of a search, or past the results the index shows (404: the
+    request is well formed, and the page it names does not exist)."""
+
+
 _seen: WeakKeyDictionary[Searcher, IndexState] = WeakKeyDictionary()
 _seen_lock = threading.Lock()
 
@@ -68,7 +74,6 @@ def search(context: SearchContext, params: SearchParams, lang: labels.Lang) -> S
     cached = context.cache.get(key)
     if cached is not None:
         return SearchReply(cached, "hit")
-    _check_languages(searcher, request.filters.languages)
     result = searcher.search(request)
     _check_page(params, result.total)
     body = answer(result, params, context.network, lang).model_dump_json().encode()
@@ -86,7 +91,7 @@ def search_request(params: SearchParams, network: NetworkConfig) -> SearchReques
         raise InvalidRequest(f"year_from {params.year_from} is after year_to {params.year_to}")
     offset = (params.page - 1) * params.page_size
     if offset > MAX_OFFSET:
-        raise InvalidRequest(f"page {params.page}: results past the {MAX_OFFSET:,}th are not "
+        raise NoSuchPage(f"page {params.page}: results past the {MAX_OFFSET:,}th are not "
                              "shown; narrow the search (whole-catalogue harvests have "
                              "OAI-PMH at /oai)")
     filters = Filters(libraries, formats, languages, params.year_from, params.year_to,
@@ -205,21 +210,10 @@ def _languages(values: Iterable[str]) -> tuple[str, ...]:
     return chosen
 
 
-def _check_languages(searcher: Searcher, languages: tuple[str, ...]) -> None:
-    """A code the labels do not know is accepted when the catalogue has records in it."""
-    for code in languages:
-        if code in labels.LANGUAGES["fr"]:
-            continue
-        probe = SearchRequest(Everything(), Filters(languages=(code,)), limit=0, facets=False)
-        if searcher.search(probe).total == 0:
-            raise InvalidRequest(f"language {code!r} is unknown: no record of the catalogue "
-                                 "is in it (codes are ISO 639-2, as catalogued: fre, eng...)")
-
-
 def _check_page(params: SearchParams, total: int) -> None:
     if params.page > 1 and (params.page - 1) * params.page_size >= total:
         last = max(1, math.ceil(total / params.page_size))
-        raise InvalidRequest(f"page {params.page} is past the last page of this search "
+        raise NoSuchPage(f"page {params.page} is past the last page of this search "
                              f"({last}: {total} results, {params.page_size} a page)")
 
 

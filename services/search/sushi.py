@@ -11,8 +11,12 @@ Every route but ``status`` wants an API key, as ``api_key`` in the query (SUSHI'
 keys: every route answers 503. A refusal is a COUNTER exception object (``Code``,
 ``Severity``, ``Message``, ``Data``, and ``detail`` as in the project's other answers),
 its status from ``services.http``: 401 (2000 no key, 2020 wrong key), 400 (1030, 3020,
-3062), 503 (1000). Keys are never logged, nor repeated in an answer; the access log has
-no query string (services.logs). catalogue_sync.stats.sushi makes the reports.
+3062), 503 (1000), each declared once here (``ANSWERS``) for the published OpenAPI, which
+also says what the arguments look like. A request whose arguments do not (FastAPI's
+validation) is the same COUNTER exception as one the core refuses: 1030 for a missing
+date, 3020 for a malformed one, 3062 for another granularity. Keys are never logged, nor
+repeated in an answer; the access log has no query string (services.logs).
+catalogue_sync.stats.sushi makes the reports.
 """
 
 from __future__ import annotations
@@ -21,14 +25,17 @@ import hashlib
 import hmac
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from catalogue_sync.errors import CatalogueError, Unauthorized
+from catalogue_sync.errors import CatalogueError, InvalidRequest, Unauthorized
 from catalogue_sync.stats import sushi
 from catalogue_sync.stats.counter_exceptions import exception
 from services.http import status_of
@@ -42,14 +49,78 @@ MIN_KEY_LENGTH = 16
 NO_STORE = {"Cache-Control": "private, no-store"}
 """A report asked with ``api_key`` in the URL must not be kept by a shared cache."""
 
-router = APIRouter(prefix=PREFIX, tags=["SUSHI"])
+DATE = (r"^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+        r"-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$")
+"""YYYY-MM or YYYY-MM-DD, years 1970 to 9998 (the core still refuses a day a month lacks)."""
 Context = Annotated[SearchContext, Depends(context_of)]
-BeginDate = Annotated[str | None, Query(description="First month: YYYY-MM or YYYY-MM-DD.")]
-EndDate = Annotated[str | None, Query(description="Last month, included: YYYY-MM or "
-                                                  "YYYY-MM-DD.")]
-Granularity = Annotated[str | None, Query(description="Month (default) or Totals.")]
+BeginDate = Annotated[str, Query(pattern=DATE, description="First month: YYYY-MM or "
+                                                           "YYYY-MM-DD.")]
+EndDate = Annotated[str, Query(pattern=DATE, description="Last month, included: YYYY-MM or "
+                                                         "YYYY-MM-DD; not before begin_date.")]
+Granularity = Annotated[str | None, Query(
+    description="Month (default) or Totals, in any case.",
+    json_schema_extra={"enum": ["Month", "Totals"]})]
 ApiKey = Annotated[str | None, Query(description="A key of CATALOGUE_SYNC_SUSHI_KEYS (or "
                                                  "Authorization: Bearer).")]
+
+
+class CounterException(BaseModel):
+    """A refusal: a COUNTER exception, and ``detail`` as in the project's other answers."""
+
+    Code: int = Field(description="The COUNTER exception code (1000, 1030, 2000, 2020, "
+                                  "3020, 3062).")
+    Severity: str
+    Message: str = Field(description="The Code of Practice's message for the code.")
+    Data: str = Field(description="What is wrong with this request.")
+    detail: str
+
+
+def _refused(description: str) -> dict[str, Any]:
+    return {"model": CounterException, "description": description}
+
+
+Answers = dict[int | str, dict[str, Any]]
+OFF: Answers = {503: _refused("1000: no key is configured, or the store cannot be reached.")}
+KEYED: Answers = {**OFF, 401: _refused("2000: no API key; 2020: a key that is not configured.")}
+REPORT: Answers = {**KEYED, 400: _refused("1030: begin_date or end_date missing; 3020: a malformed "
+                                 "or impossible date, or the end before the begin; 3062: "
+                                 "another granularity.")}
+"""The refusals of each kind of route, as the OpenAPI publishes them."""
+
+
+class SushiRoute(APIRoute):
+    """A SUSHI route: arguments FastAPI cannot validate are a COUNTER exception too, after
+    the key is checked (a caller without a key learns nothing of its arguments)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def counter_refusals(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as error:
+                try:
+                    authorize(request.headers.get("authorization"),
+                              request.query_params.get("api_key"))
+                    raise argument_error(error) from None
+                except CatalogueError as refused:
+                    return refusal(request, refused)
+
+        return counter_refusals
+
+
+def argument_error(error: RequestValidationError) -> InvalidRequest:
+    """The core's refusal of the first argument FastAPI's validation refused."""
+    problem: dict[str, Any] = next(iter(error.errors()), {})
+    name = str((problem.get("loc") or ("", ""))[-1])
+    if problem.get("type") == "missing":
+        return sushi.MissingArgument("begin_date and end_date are required (YYYY-MM or "
+                                     "YYYY-MM-DD)")
+    return sushi.InvalidDates(f"{name} is YYYY-MM or YYYY-MM-DD (a year from 1970 to "
+                              "9998)")
+
+
+router = APIRouter(prefix=PREFIX, tags=["SUSHI"], route_class=SushiRoute)
 
 
 class SushiOff(CatalogueError):
@@ -66,7 +137,7 @@ class KeyInvalid(Unauthorized):
     sushi_code = 2020
 
 
-@router.get("/status")
+@router.get("/status", responses=OFF)
 async def status() -> JSONResponse:
     """Public, as COUNTER wants: whether the service can deliver reports."""
     try:
@@ -76,24 +147,24 @@ async def status() -> JSONResponse:
     return JSONResponse(sushi.service_status(True, "reports pr and dr are served"))
 
 
-@router.get("/reports")
+@router.get("/reports", responses=KEYED)
 async def reports(request: Request, api_key: ApiKey = None) -> JSONResponse:
     """The reports served."""
     return await _answer(request, api_key, lambda: sushi.report_list(PREFIX))
 
 
-@router.get("/reports/pr")
-async def platform_report(request: Request, context: Context, begin_date: BeginDate = None,
-                          end_date: EndDate = None, granularity: Granularity = None,
+@router.get("/reports/pr", responses=REPORT)
+async def platform_report(request: Request, context: Context, begin_date: BeginDate,
+                          end_date: EndDate, granularity: Granularity = None,
                           api_key: ApiKey = None) -> JSONResponse:
     """Platform Master Report: all the network's e-resources together."""
     return await _answer(request, api_key, _report(
         context, request, "pr", begin_date, end_date, granularity))
 
 
-@router.get("/reports/dr")
-async def database_report(request: Request, context: Context, begin_date: BeginDate = None,
-                          end_date: EndDate = None, granularity: Granularity = None,
+@router.get("/reports/dr", responses=REPORT)
+async def database_report(request: Request, context: Context, begin_date: BeginDate,
+                          end_date: EndDate, granularity: Granularity = None,
                           api_key: ApiKey = None) -> JSONResponse:
     """Database Master Report: one item per e-resource."""
     return await _answer(request, api_key, _report(

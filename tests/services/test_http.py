@@ -62,3 +62,37 @@ async def test_a_malformed_parameter_is_a_400_naming_it() -> None:
     answer = await get(NotFound("unused"), page="two")
     assert answer.status_code == 400
     assert answer.json()["detail"].startswith("page: ")
+
+
+async def test_the_openapi_documents_the_400_of_a_malformed_parameter_not_a_422() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/fail")
+    def fail(page: int = 1) -> None:
+        raise NotFound("unused")
+
+    responses = app.openapi()["paths"]["/fail"]["get"]["responses"]
+    assert "422" not in responses and "400" in responses
+    assert "HTTPValidationError" not in str(app.openapi())
+
+
+async def test_a_refused_method_is_told_every_method_its_path_is_served_with() -> None:
+    """GET and POST by two routes (as /oai and /sru): Starlette names only the first."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/both")
+    def read() -> None:
+        return None
+
+    @app.post("/both")
+    def send() -> None:
+        return None
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for method in ("OPTIONS", "DELETE", "PUT"):
+            answer = await client.request(method, "/both")
+            assert answer.status_code == 405
+            assert answer.headers["allow"] == "GET, POST", method

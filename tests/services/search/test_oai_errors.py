@@ -123,6 +123,17 @@ def test_hostile_resumption_tokens_are_bad_resumption_tokens(search_url: str) ->
         assert codes(root) == ["badResumptionToken"], value[:80]
 
 
+def test_other_methods_are_told_that_get_and_post_are_served(search_url: str) -> None:
+    """/oai and /sru take GET and POST, as their OpenAPI says: Allow names both."""
+    document = httpx.get(f"{search_url}/openapi.json").json()
+    for path in ("/oai", "/sru"):
+        assert set(document["paths"][path]) == {"get", "post"}
+        for method in ("OPTIONS", "PUT", "DELETE"):
+            answer = httpx.request(method, f"{search_url}{path}")
+            assert answer.status_code == 405
+            assert answer.headers["allow"] == "GET, POST", (method, path)
+
+
 def test_post_requests_that_cannot_be_read_are_bad_arguments(search_url: str) -> None:
     url = f"{search_url}/oai"
     cases = [

@@ -163,6 +163,22 @@ def test_bad_arguments_are_400_with_their_counter_code(sushi_url: str, params: d
         assert body["Code"] == code and body["Message"] and len(answer.text) < 1000
 
 
+def test_an_empty_date_is_a_400_the_openapi_documents(sushi_url: str) -> None:
+    """``begin_date=`` is refused (400, 3020 or 1030), and the published OpenAPI says so: the
+    dates are required and formatted, each refusal documented, and no 422 nobody sends."""
+    document = httpx.get(f"{sushi_url.removesuffix('/sushi/r5')}/openapi.json").json()
+    for report in ("pr", "dr"):
+        answer = get(sushi_url, f"/reports/{report}", begin_date="", end_date="2026-03")
+        assert answer.status_code == 400 and answer.json()["Code"] in (1030, 3020)
+        operation = document["paths"][f"/sushi/r5/reports/{report}"]["get"]
+        assert set(operation["responses"]) == {"200", "400", "401", "503"}
+        dates = {p["name"]: p for p in operation["parameters"] if p["name"].endswith("_date")}
+        assert all(p["required"] and p["schema"]["pattern"] for p in dates.values())
+    assert set(document["paths"]["/sushi/r5/reports"]["get"]["responses"]) >= {
+        "200", "401", "503"}
+    assert set(document["paths"]["/sushi/r5/status"]["get"]["responses"]) == {"200", "503"}
+
+
 def test_hostile_requests_are_never_a_500(sushi_url: str, store: Store) -> None:
     hostile = [
         f"{sushi_url}/reports/pr?begin_date=2026-03&begin_date=x&end_date=2026-03"
