@@ -32,6 +32,7 @@ from catalogue_sync.merge.catalogue import merge
 from catalogue_sync.models import Format
 from catalogue_sync.online import import_titles, package_source
 from catalogue_sync.store import Store
+from catalogue_sync.store.schema import cluster_members
 from services.gateway.app import create_app as create_gateway
 from services.gateway.context import GatewayContext
 from services.sandbox.config import PASSWORD_ENV, library_table
@@ -107,6 +108,8 @@ def network(sandbox: SandboxServer, tmp_path_factory: pytest.TempPathFactory
     with ExitStack() as stack, pytest.MonkeyPatch.context() as environment:
         stack.callback(delete_prefix, prefix)
         sockets = [loopback_socket() for _ in range(3)]
+        for sock in sockets:  # serving closes them too; this if setting up fails first
+            stack.callback(sock.close)
         catalogue_url, gateway_url, vendors_url = map(url_of, sockets)
         config = network_config(sandbox, prefix, gateway_url, vendors_url, folder)
         for name, value in ((KEY_ENV, "k" * 48), (PASSWORD_ENV, API_PASSWORD)):
@@ -153,10 +156,10 @@ def catalogue_of(store: Store, config: NetworkConfig, sandbox: SandboxNetwork
         source = package_source(config, chosen.vendor, chosen.package)
         import_titles(store, source, read_kbart(data, f"{chosen.package}.txt"), "kbart")
     merge(store, config)
-    members = sa.table("cluster_members", sa.column("merged_id"), sa.column("library"))
+    members = cluster_members.c
     with store.transaction("reading") as connection:
-        rows = connection.execute(sa.select(members.c.library, sa.func.min(members.c.merged_id))
-                                  .group_by(members.c.library)).all()
+        rows = connection.execute(sa.select(members.library, sa.func.min(members.merged_id))
+                                  .group_by(members.library)).all()
     found = {library: merged_id for library, merged_id in rows}
     assert set(found) >= {journey.package for journey in JOURNEYS.values()}, found
     return found
