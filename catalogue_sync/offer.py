@@ -184,8 +184,15 @@ class GatewaySettings(_Strict):
     """For how long after a patron's last sign-in the vendors' API still answers that the
     patron is entitled (the gateway never asks the ILS again by itself)."""
     attempts_per_card: int = Field(default=5, ge=1, le=100)
-    attempts_per_address: int = Field(default=30, ge=1, le=10_000)
+    """Failed sign-ins of one card within ``lockout_minutes`` before it must wait: a PIN
+    guessed on one card."""
+    attempts_per_address: int = Field(default=100, ge=1, le=10_000)
+    """Failed sign-ins from one address (an IPv6 /64) within ``lockout_minutes`` before
+    everyone there must wait: a sweep of many cards from one machine. A whole library's
+    public computers and Wi-Fi share one address, so it is set for a group of thirty
+    patrons mistyping twice each, well under it (docs/gateway.md, "Attempts")."""
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    """The window the counts last, from a card's or an address's first failure."""
 
     @field_validator("base_url")
     @classmethod
