@@ -4,9 +4,10 @@ sandbox's SIP2 and Koha ILSs) and the sandbox's three vendors.
 
 A catalogue record's "Accéder en ligne" → the gateway's sign-in → the vendor's page greeting
 the patron, for each access method (CAS, signed link, entitlement API); the press site
-reached first, which sends the patron to the gateway's CAS login; sign-out, after which
-opening a resource asks to sign in again. Only a browser applies the pages'
-Content-Security-Policy to where a sign-in form leads: an HTTP client follows any redirect.
+reached first, which sends the patron to the gateway's CAS login; a wrong PIN first; sign-out
+(here or everywhere), after which opening a resource asks to sign in again. Only a browser
+applies the pages' Content-Security-Policy to where a sign-in form leads: an HTTP client
+follows any redirect.
 """
 
 from __future__ import annotations
@@ -210,12 +211,12 @@ def open_online(browser: WebDriver, network: Network, journey: Journey) -> None:
     link.click()
 
 
-def sign_in(browser: WebDriver, gateway: str) -> None:
+def sign_in(browser: WebDriver, gateway: str, pin: str = PIN) -> None:
     """On the gateway's sign-in page: the card, the PIN, the button."""
     until(browser, at(f"{gateway}/connexion", selector="form.signin #carte"),
           "the gateway's sign-in page")
     browser.find_element(By.ID, "carte").send_keys(CARD)
-    browser.find_element(By.ID, "code").send_keys(PIN)
+    browser.find_element(By.ID, "code").send_keys(pin)
     browser.find_element(By.CSS_SELECTOR, "form.signin button[type=submit]").click()
 
 
@@ -249,15 +250,30 @@ def test_the_press_site_reached_first_sends_the_patron_to_sign_in_and_back(
     greeted(fresh, network, JOURNEYS["cas"])
 
 
-def test_after_signing_out_opening_a_resource_asks_to_sign_in_again(
+def test_a_wrong_pin_then_the_right_one_still_leads_to_the_vendor_s_page(
         fresh: WebDriver, network: Network) -> None:
+    open_online(fresh, network, JOURNEYS["api"])
+    sign_in(fresh, network.gateway, pin="0000")
+    until(fresh, at(f"{network.gateway}/connexion", "incorrect", "[role=alert]"),
+          "the form again, saying the card or PIN is wrong")
+    sign_in(fresh, network.gateway)  # the form shown again keeps the way to the resource
+    greeted(fresh, network, JOURNEYS["api"])
+
+
+@pytest.mark.parametrize(("button", "end", "said"), [
+    pytest.param("ici", "au-revoir", "Vous êtes déconnecté.", id="here"),
+    pytest.param("partout", "partout", "Vous êtes déconnecté sur tous vos appareils.",
+                 id="everywhere"),
+])
+def test_after_signing_out_opening_a_resource_asks_to_sign_in_again(
+        fresh: WebDriver, network: Network, button: str, end: str, said: str) -> None:
     fresh.get(f"{network.gateway}/connexion?next=/ressources/presse&lang=fr")
     sign_in(fresh, network.gateway)
     greeted(fresh, network, JOURNEYS["cas"])
     fresh.get(f"{network.gateway}/ressources")
-    fresh.find_element(By.CSS_SELECTOR, "form.signout button[value=ici]").click()
-    until(fresh, at(f"{network.gateway}/connexion?fin=au-revoir", "Vous êtes déconnecté.",
-                    "[role=status]"), "the sign-in page saying the patron signed out")
+    fresh.find_element(By.CSS_SELECTOR, f"form.signout button[value={button}]").click()
+    until(fresh, at(f"{network.gateway}/connexion?fin={end}", said, "[role=status]"),
+          "the sign-in page saying the patron signed out")
     open_online(fresh, network, JOURNEYS["signed-url"])
     until(fresh, at(f"{network.gateway}/connexion?next=/ressources/autoformation"),
           "the sign-in page again")
