@@ -29,11 +29,14 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from catalogue_sync.config import LibraryConfig
+from catalogue_sync.config import LibraryConfig, NetworkConfig
 from catalogue_sync.errors import RecordRejected
 from catalogue_sync.marc import parse_raw
 from catalogue_sync.marc.normalize import normalizer_version
-from catalogue_sync.models import RawRecord
+from catalogue_sync.marc.read import record_from_marcxml_bytes
+from catalogue_sync.models import Format, NormalizedRecord, RawRecord
+from catalogue_sync.online.records import normalized_title
+from catalogue_sync.online.sources import OnlineSource, online_sources
 from catalogue_sync.store import IncomingProblem, Store
 from catalogue_sync.store import renormalizing as stored
 from catalogue_sync.store.records import lock_change_seq, normalized_columns, set_versions
@@ -94,6 +97,14 @@ class StaleCount:
 
 
 Progress = Callable[[str, RenormalizeCounts], None]
+Source = LibraryConfig | OnlineSource
+"""What stored records come from: a member library, or a vendor package (its KBART titles,
+stored as MARC 21 records made by ``online.records``)."""
+
+
+def sources(network: NetworkConfig) -> dict[str, Source]:
+    """Every source network.toml declares, by id: the libraries, then the packages."""
+    return {**network.libraries, **online_sources(network)}
 
 
 def stale_counts(store: Store, libraries: Sequence[str]) -> list[StaleCount]:
@@ -103,7 +114,7 @@ def stale_counts(store: Store, libraries: Sequence[str]) -> list[StaleCount]:
     return [StaleCount(library, *counts.get(library, (0, 0))) for library in libraries]
 
 
-def renormalize(store: Store, library: LibraryConfig, *, batch: int = BATCH,
+def renormalize(store: Store, library: Source, *, batch: int = BATCH,
                 progress: Progress | None = None,
                 should_stop: Callable[[], bool] | None = None) -> RenormalizeOutcome:
     """Bring every record of ``library`` to the current normalizer (see the module doc)."""
@@ -150,7 +161,7 @@ class _Derived:
     problems: list[IncomingProblem] = field(default_factory=list)
 
 
-def _batch(store: Store, library: LibraryConfig, outcome: RenormalizeOutcome,
+def _batch(store: Store, library: Source, outcome: RenormalizeOutcome,
            records: list[StaleRecord], after: str, done: bool) -> RenormalizeCounts:
     """Parse a batch again, then write it with the cursor in one transaction."""
     derived = _derive(library, records)
@@ -172,12 +183,11 @@ def _batch(store: Store, library: LibraryConfig, outcome: RenormalizeOutcome,
     return counts
 
 
-def _derive(library: LibraryConfig, records: list[StaleRecord]) -> _Derived:
+def _derive(library: Source, records: list[StaleRecord]) -> _Derived:
     derived = _Derived()
     for record in records:
-        raw = RawRecord(record.local_id, None, False, record.data, record.format, stored.ORIGIN)
         try:
-            _, normalized = parse_raw(raw, library)
+            normalized = _normalized(library, record)
         except RecordRejected as exc:
             log.warning("a stored record no longer parses: %s", exc.reason,
                         extra={"library": library.id, "record": record.local_id})
@@ -190,6 +200,24 @@ def _derive(library: LibraryConfig, records: list[StaleRecord]) -> _Derived:
         else:
             derived.changed.append((record.local_id, columns))
     return derived
+
+
+def _normalized(source: Source, record: StaleRecord) -> NormalizedRecord:
+    """The record's fields as the current code derives them; RecordRejected if it cannot."""
+    if isinstance(source, LibraryConfig):
+        raw = RawRecord(record.local_id, None, False, record.data, record.format, stored.ORIGIN)
+        return parse_raw(raw, source)[1]
+    try:  # a title's record, made by online.records: MARC 21, its format the package's
+        doc_format = Format(record.fields["doc_format"] or Format.ONLINE_RESOURCE)
+        marc = record_from_marcxml_bytes(record.data)
+        return normalized_title(marc, record.local_id, doc_format)
+    except RecordRejected:
+        raise
+    except Exception as exc:  # as parse_raw: data no rule foresaw waits in quarantine
+        log.exception("unexpected failure reading a stored title", extra={
+            "source": source.id, "record": record.local_id})
+        raise RecordRejected(f"cannot be read ({type(exc).__name__}: {exc})",
+                             local_id=record.local_id) from exc
 
 
 def _now() -> datetime:

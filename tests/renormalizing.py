@@ -13,8 +13,9 @@ from catalogue_sync.models import NormalizedRecord
 
 MARK = " (v2)"
 normalize_module = importlib.import_module("catalogue_sync.marc.normalize")
-# The package exports the function under the module's name: its module is this one.
+# Where the normalizer is called: a library's records, and a vendor package's titles.
 parse_module = importlib.import_module("catalogue_sync.marc.parse")
+online_module = importlib.import_module("catalogue_sync.online.records")
 
 
 def touched(normalized: NormalizedRecord) -> bool:
@@ -35,3 +36,4 @@ def bump_normalizer(monkeypatch: pytest.MonkeyPatch, version: int = 2) -> None:
 
     monkeypatch.setattr(normalize_module, "NORMALIZER_VERSION", version)
     monkeypatch.setattr(parse_module, "normalize", normalize_again)
+    monkeypatch.setattr(online_module, "normalize", normalize_again)

@@ -28,7 +28,7 @@ from catalogue_sync.config import HoldingsMapping
 from catalogue_sync.export.marc import to_marcxml
 from catalogue_sync.kbart import KbartTitle
 from catalogue_sync.marc import normalize
-from catalogue_sync.models import Flavour, Format, RawFormat
+from catalogue_sync.models import Flavour, Format, NormalizedRecord, RawFormat
 from catalogue_sync.store import IncomingRecord
 
 _TYPES = {Format.ONLINE_VIDEO: "g", Format.ONLINE_MUSIC: "j", Format.ONLINE_RESOURCE: "m"}
@@ -40,12 +40,19 @@ _NO_ITEMS = HoldingsMapping(tag="852").resolved(Flavour.MARC21)
 def incoming(source: str, title: KbartTitle, doc_format: Format) -> IncomingRecord:
     """The record to store for one title of ``source``."""
     record = title_record(source, title, doc_format)
-    normalized = normalize(record, Flavour.MARC21, _NO_ITEMS)
-    normalized.local_id = title.title_id
-    normalized.format = doc_format
+    normalized = normalized_title(record, title.title_id, doc_format)
     return IncomingRecord(local_id=title.title_id, datestamp=None, deleted=False,
                           data=to_marcxml(record), format=RawFormat.MARCXML,
                           normalized=normalized)
+
+
+def normalized_title(record: Record, title_id: str, doc_format: Format) -> NormalizedRecord:
+    """The normalized fields of a title's record; also for its stored record normalized
+    again (``catalogue_sync.renormalize``), with the format stored."""
+    normalized = normalize(record, Flavour.MARC21, _NO_ITEMS)
+    normalized.local_id = title_id
+    normalized.format = doc_format
+    return normalized
 
 
 def title_record(source: str, title: KbartTitle, doc_format: Format) -> Record:

@@ -18,7 +18,7 @@ from catalogue_sync.merge import keys, rules
 from catalogue_sync.merge.engine import pending_rebuild
 from catalogue_sync.models import QuarantinedRecord, RawFormat
 from catalogue_sync.online.sources import check_source
-from catalogue_sync.renormalize import StaleCount, stale_counts
+from catalogue_sync.renormalize import StaleCount, sources, stale_counts
 from services.cli.context import Context
 from services.cli.output import console
 
@@ -36,7 +36,7 @@ def status(
     network = context.network()
     with context.store(network) as store:
         rows = store.status(list(network.libraries))
-        stale = {count.library: count for count in stale_counts(store, list(network.libraries))}
+        stale = {count.library: count for count in stale_counts(store, list(sources(network)))}
         behind = _behind(list(stale.values()), pending_rebuild(store, network))
     names = {lib.id: lib.name for lib in network.libraries.values()}
     if as_json:

@@ -8,11 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from catalogue_sync.online.sources import check_source
 from catalogue_sync.renormalize import (
     BATCH,
     RenormalizeCounts,
     RenormalizeOutcome,
     renormalize,
+    sources,
 )
 from services.cli.context import Context
 from services.cli.merge import merge_and_publish
@@ -29,8 +31,9 @@ PROGRESS_SECONDS = 2.0
 def renormalize_command(
     ctx: typer.Context,
     library_id: Annotated[str | None, typer.Argument(
-        metavar="[LIBRARY]", help="Only this library; every library in network.toml when "
-                                  "none is named.")] = None,
+        metavar="[LIBRARY]", help="Only this library (or vendor package, VENDOR.PACKAGE); "
+                                  "every one network.toml declares when none is named.")
+    ] = None,
     batch: Annotated[int, typer.Option(min=1, help="Records per transaction.")] = BATCH,
     no_merge: Annotated[bool, typer.Option(
         "--no-merge", help="Do not merge what changed into the union catalogue now.")] = False,
@@ -40,8 +43,10 @@ def renormalize_command(
     interrupted run; exit status 1 if the merge or the index update failed."""
     context: Context = ctx.obj
     network = context.network()
-    libraries = ([network.library(library_id)] if library_id
-                 else list(network.libraries.values()))
+    declared = sources(network)
+    if library_id is not None:
+        check_source(network, library_id)
+    libraries = [declared[library_id]] if library_id else list(declared.values())
     with context.store(network) as store:
         progress = _Progress()
         outcomes = [renormalize(store, library, batch=batch, progress=progress)

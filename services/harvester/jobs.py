@@ -29,8 +29,8 @@ from catalogue_sync.merge.engine import pending_rebuild
 from catalogue_sync.parsing import PageParser
 from catalogue_sync.pipeline import Harvest, LibraryOutcome
 from catalogue_sync.renormalize import renormalize as renormalize_library
-from catalogue_sync.renormalize import stale_counts
-from catalogue_sync.stats.retention import purge_expired
+from catalogue_sync.renormalize import sources, stale_counts
+from catalogue_sync.stats.retention import purge_expired, purge_expired_audit
 from catalogue_sync.store import Store
 from connectors import registry
 from services.cli.output import user_agent_client
@@ -191,8 +191,10 @@ def renormalize(library_id: str) -> None:
     of what changed; a worker that stops hands the rest back to the queue."""
     rt = runtime()
     kind = "renormalize"
-    library = _library(rt, library_id, kind)
+    library = sources(rt.network).get(library_id)
     if library is None:
+        rt.queue.set_state(library_id, kind, "failed", worker=rt.worker,
+                           detail="not in network.toml")
         return
     lease = rt.lock(f"harvest:{library_id}", library_id, kind)  # not beside its harvest
     rt.queue.renormalize_started(library_id)
@@ -222,7 +224,7 @@ def catch_up(rt: Runtime) -> None:
 
 
 def _catch_up(rt: Runtime) -> None:
-    for count in stale_counts(rt.store, list(rt.network.libraries)):
+    for count in stale_counts(rt.store, list(sources(rt.network))):
         if count.stale:
             log.info("records behind the normalizer: queueing their renormalization",
                      extra={"library": count.library, "records": count.stale})
@@ -250,9 +252,11 @@ def refresh() -> None:
 
 
 def purge_expired_usage() -> None:
-    """Delete the usage events older than [statistics] retention_months."""
+    """Delete the usage events older than [statistics] retention_months, and the vendors'
+    API audit older than [gateway] audit_days."""
     rt = runtime()
     purge_expired(rt.store, rt.network.statistics)
+    purge_expired_audit(rt.store, rt.network.gateway)
 
 
 JOBS: dict[Callable[..., None], dict[str, Any]] = {

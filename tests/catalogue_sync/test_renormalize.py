@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,10 +14,20 @@ import pytest
 import sqlalchemy as sa
 
 from catalogue_sync import renormalize as renormalizing
-from catalogue_sync.config import LibraryConfig, MergeConfig
+from catalogue_sync.config import (
+    ConnectorConfig,
+    LibraryConfig,
+    MergeConfig,
+    NetworkConfig,
+    StorageConfig,
+)
+from catalogue_sync.kbart import read_kbart
 from catalogue_sync.merge.catalogue import clusters, merge, merged_for
+from catalogue_sync.models import Flavour
+from catalogue_sync.offer import ResourceConfig, VendorConfig
+from catalogue_sync.online import OnlineSource, import_titles
 from catalogue_sync.pipeline import LibraryOutcome, harvest_libraries
-from catalogue_sync.renormalize import RenormalizeCounts, renormalize, stale_counts
+from catalogue_sync.renormalize import RenormalizeCounts, renormalize, sources, stale_counts
 from catalogue_sync.store import Store, StoredRecord
 from catalogue_sync.store.renormalizing import ORIGIN
 from catalogue_sync.store.schema import source_records
@@ -27,6 +38,7 @@ from services.sandbox.testing import SandboxServer, run_sandbox
 from tests.renormalizing import MARK, bump_normalizer, parse_module, touched
 
 CONFIG = MergeConfig()
+ROMANS = Path(__file__).parents[1] / "fixtures" / "kbart" / "lirenligne_romans.txt"
 
 
 @pytest.fixture(scope="module")
@@ -276,3 +288,33 @@ def test_a_store_made_before_versions_upgrades_and_renormalizes(
         assert all(after[key].change_seq == before[key].change_seq for key in before)
     finally:
         upgraded.close()
+
+
+def test_a_vendor_package_s_titles_are_renormalized_too(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    library = LibraryConfig(id="niort", name="Niort", flavour=Flavour.MARC21,
+                            connector=ConnectorConfig(type="marc-file", path="dump.mrc"))
+    network = NetworkConfig(
+        storage=StorageConfig(url=store.url), libraries={"niort": library},
+        vendors={"lirenligne": VendorConfig(id="lirenligne", name="Lire en ligne",
+                                            access="api")},
+        resources={"livres": ResourceConfig(id="livres", vendor="lirenligne", name="Livres",
+                                            kind="e-book", url="https://lirenligne.example/",
+                                            packages=["romans"])})
+    source = sources(network)["lirenligne.romans"]
+    assert isinstance(source, OnlineSource)
+    import_titles(store, source, read_kbart(ROMANS.read_bytes(), ROMANS.name), ROMANS.name)
+    before = {r.local_id: r for r in store.iter_records(source.id) if not r.deleted}
+    bump_normalizer(monkeypatch)
+    assert stale_counts(store, [source.id])[0].stale == len(before) > 0
+
+    outcome = renormalize(store, source)
+
+    changed = {key for key, record in before.items() if touched(record.normalized)}
+    assert changed and (outcome.counts.checked, outcome.counts.changed) == (len(before),
+                                                                          len(changed))
+    for record in store.iter_records(source.id):
+        assert record.normalizer_version == 2
+        assert record.normalized.format == before[record.local_id].normalized.format
+        marked = f"{before[record.local_id].normalized.title}{MARK}"
+        assert (record.normalized.title == marked) == (record.local_id in changed)
