@@ -110,10 +110,10 @@ class Accounts:
         text = os.environ.get(VARIABLE, "").strip()
         return cls.parse(text) if text else None
 
-    def check(self, name: str, password: str, *, wait: float = HASH_WAIT) -> bool | None:
+    def check(self, name: str, password: str, *, wait: float | None = None) -> bool | None:
         """Whether this name and password open the dashboard (same time either way); None
-        when no turn to compute the hash came within ``wait`` seconds (not checked)."""
-        if not _TURNS.acquire(timeout=wait):
+        when no turn to compute the hash came within ``wait`` seconds (``HASH_WAIT``)."""
+        if not _TURNS.acquire(timeout=HASH_WAIT if wait is None else wait):
             return None
         try:
             stored = self.hashes.get(name)
