@@ -13,15 +13,19 @@ no BL field, or BL=Y without a CQ field                refused, ``incomplete-ans
 BL=N (not a valid patron)                              refused, ``unknown-card``
 CQ=N (not a valid password)                            refused, ``wrong-pin``
 patron status "card reported lost" (position 5)        refused, ``lost``
+the ``expiry_field`` (PA) holds a date before today     refused, ``expired``, with the date
 patron status "charge privileges denied" (position 1)  accepted, unless
                                                        ``refuse_charge_denied = true``
-the ``expiry_field`` (PA) holds a date before today     refused, ``expired``, with the date
+                                                       (then ``blocked``)
 BL=Y and CQ=Y otherwise                                accepted, category from
                                                        ``category_field`` (PC)
 =====================================================  ====================================
 
 "Charge privileges denied" does not refuse by default: ILSs set it for unpaid fines, overdue
 loans or too many items, which stop a patron borrowing books, not reading the press online.
+Koha sets it for an expired card too, and its 64 carries no expiry date (its PA is the "PAC
+access type" extension): over SIP2, Koha's expired cards are told from debarred ones only by
+an ``expiry_field`` the ILS fills; koha-rest reads Koha's own ``expired``.
 An empty PIN, or a card or PIN SIP2 cannot carry (a ``|``, a line break, a character the
 encoding lacks), is refused without asking the ILS: some ILSs accept any patron when AD is
 empty.

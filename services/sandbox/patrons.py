@@ -10,7 +10,7 @@ card        PIN    category    what the directories answer
 XX000001    1234   ADULTE      accepted, adult (a name with accents: Hélène Lefèvre)
 XX000002    2468   JEUNE       accepted, youth
 XX000003    1111   ADULTE      refused ``expired`` (card expired last year)
-XX000004    0000   ADULTE      refused ``blocked`` (card reported lost)
+XX000004    0000   ADULTE      refused ``lost`` (card reported lost)
 XX000005    4321   ADULTE      accepted: fines make a debarment, which stops loans only
                                (refused when the directory refuses restricted patrons)
 XX000006    1357   COLLECTIV   accepted by the ILS; a category the network file does not

@@ -6,10 +6,13 @@ answers about them (SIP2 2.00, CP850, one port for the whole network).
     63  Patron Info    AO = a library's id, AA card, AD PIN  ->  64
 
 Like Koha's: a login is required first (a refused one is answered 940, then the connection
-is closed); the 64 answer carries BL (valid patron), CQ (valid PIN), PC (category), PA (the
-card's expiry, YYYYMMDD), AE (the name, accents in CP850) and, in the patron status, "charge
-privileges denied" for debarred, expired and lost cards and "card reported lost" for lost
-ones. A request with a checksum gets one back; a wrong checksum is answered 96 (resend).
+is closed); the 64 answer carries BL (valid patron), CQ (valid PIN), PC (category), AE (the
+name, accents in CP850) and, in the patron status, the four "privileges denied" (charge,
+renewal, recall, hold) for debarred, expired, lost and unknown cards and "card reported
+lost" for lost ones, as Koha sets them. Unlike Koha, it adds PA, the card's expiry
+(YYYYMMDD), an extension some ILSs send (Koha's PA is another one, "PAC access type"), so
+that ``expiry_field`` has something to read. A request with a checksum gets one back; a
+wrong checksum is answered 96 (resend).
 
 Faults (``faults``, ``target="sip2"``) apply to 63 requests: ``timeout`` (silent for
 ``seconds``), ``unavailable`` (the connection closed without answer), ``missing-cq`` and
