@@ -193,6 +193,13 @@ class GatewaySettings(_Strict):
     patrons mistyping twice each, well under it (docs/gateway.md, "Attempts")."""
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     """The window the counts last, from a card's or an address's first failure."""
+    refused_keys_per_address: int = Field(default=30, ge=1, le=100_000)
+    """Calls of the vendors' API with no valid key (missing, unknown, revoked) one client
+    address may make in a minute; past them, 429 with Retry-After until the minute ends,
+    valid keys from that address still served."""
+    audit_days: int = Field(default=180, ge=1, le=3650)
+    """Days the vendors' API audit (``vendor_api_audit``) is kept; older rows are deleted by
+    the harvester service's purge ([statistics] purge_schedule) or ``vendor purge-audit``."""
 
     @field_validator("base_url")
     @classmethod

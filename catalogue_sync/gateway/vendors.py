@@ -66,7 +66,7 @@ AUDIT_SECONDS = 0.25
 AUDIT_ROWS = 500
 """The audit is written at most this long after a call, or when this many rows wait."""
 KEY_PATTERN = re.compile(r"^cs_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
-PSEUDONYM_PATTERN = re.compile(r"^v\d{1,4}\.[a-z2-7]{26}$")
+PSEUDONYM_PATTERN = re.compile(r"^v[0-9]{1,4}\.[a-z2-7]{26}$")
 MAX_RESOURCE_ID = 64
 
 

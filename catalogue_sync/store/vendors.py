@@ -107,6 +107,13 @@ def add_audit(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
     connection.execute(sa.insert(vendor_api_audit), rows)
 
 
+def forget_audit(connection: sa.Connection, before: datetime) -> int:
+    """Delete the audit rows of calls before ``before``; how many went."""
+    done = connection.execute(sa.delete(vendor_api_audit)
+                              .where(vendor_api_audit.c.at < before))
+    return int(done.rowcount or 0)
+
+
 def add_usage(connection: sa.Connection, *, hour: datetime, resource: str, library: str,
               category: str, session_hash: str) -> None:
     connection.execute(sa.insert(usage_events).values(

@@ -1,4 +1,5 @@
-"""``vendor add-key / keys / revoke-key``: the API keys vendors call /api/v1 with."""
+"""``vendor add-key / keys / revoke-key``: the API keys vendors call /api/v1 with;
+``vendor purge-audit``: the audit of those calls, kept ``[gateway] audit_days``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from catalogue_sync.gateway import vendors
+from catalogue_sync.stats.retention import audit_cutoff, purge_audit
 from services.cli.context import Context
 from services.cli.output import console, errors
 
@@ -66,6 +68,23 @@ def revoke_key(
     with context.store(network) as store:
         vendors.revoke_key(store, key_id)
     console.print(f"Revoked API key {escape(key_id)}.")
+
+
+@vendor_app.command("purge-audit")
+def purge_audit_rows(
+    ctx: typer.Context,
+    days: Annotated[int | None, typer.Option(
+        min=1, help="Days of the API audit kept.",
+        show_default="[gateway] audit_days")] = None,
+) -> None:
+    """Delete the vendors' API audit older than DAYS days (the harvester service does it on
+    its own at [statistics] purge_schedule)."""
+    context: Context = ctx.obj
+    network = context.network()
+    before = audit_cutoff(days or network.gateway.audit_days)
+    with context.store(network) as store:
+        deleted = purge_audit(store, before)
+    console.print(f"Deleted {deleted} audit rows of calls before {before:%Y-%m-%d %H:%M} UTC.")
 
 
 def _when(moment: datetime | None) -> str:

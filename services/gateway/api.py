@@ -5,9 +5,12 @@
 
 A vendor sends ``Authorization: Bearer cs_<id>_<secret>`` (``catalogue-sync vendor add-key``).
 A missing, wrong or revoked key is 401 with WWW-Authenticate; a key past its calls of the
-minute is 429 with Retry-After; another vendor's resource is 404, like an unknown one. Every
-call that reaches a route is audited (vendor, key, endpoint, outcome) once its answer is
-known, errors included.
+minute is 429 with Retry-After, and so is a client address past ``[gateway]
+refused_keys_per_address`` calls without a valid key this minute; another vendor's resource
+is 404, like an unknown one; a parameter given twice is 400, as CAS refuses it
+(``services.params``). Every call that reaches a route is audited (vendor, key, endpoint,
+outcome) once its answer is known, errors included, except an address's calls refused past
+its limit: only the first of them each minute, so that nobody fills the audit.
 """
 
 from __future__ import annotations
@@ -27,9 +30,13 @@ from starlette.exceptions import HTTPException
 
 from catalogue_sync.errors import CatalogueError
 from catalogue_sync.gateway import vendors
-from catalogue_sync.gateway.vendors import Caller, KeyRefused
+from catalogue_sync.gateway.address_limit import AddressLimit, AddressLimited
+from catalogue_sync.gateway.vendors import PSEUDONYM_PATTERN, Caller, KeyRefused
+from catalogue_sync.offer import OFFER_ID
+from services.clients import request_address
 from services.gateway.context import GatewayContext, context_of
 from services.http import status_of
+from services.params import single_values
 
 
 async def api_context(request: Request) -> GatewayContext:
@@ -44,6 +51,8 @@ Context = Annotated[GatewayContext, Depends(api_context)]
 bearer = HTTPBearer(auto_error=False, description="An API key: cs_<id>_<secret>.")
 CHALLENGE = 'Bearer realm="catalogue-sync vendors"'
 OUTCOMES = {400: "bad-request", 401: "refused-key", 404: "not-found", 429: "rate-limited"}
+ADDRESS_LIMITED = "address-limited"
+"""The outcome of a call refused because its address made too many without a valid key."""
 
 
 class AuditedRoute(APIRoute):
@@ -66,6 +75,8 @@ class AuditedRoute(APIRoute):
 
 
 def _audit(request: Request, endpoint: str, status: int) -> None:
+    if not getattr(request.state, "audited", True):
+        return
     outcome = getattr(request.state, "outcome", None) or OUTCOMES.get(
         status, "ok" if status < 400 else "failed")
     vendors.audit_trail(context_of(request).store).record(
@@ -83,6 +94,11 @@ def _status(error: Exception) -> int:
 router = APIRouter(prefix="/api/v1", tags=["vendors"], route_class=AuditedRoute)
 
 
+def client_address(request: Request) -> str:
+    """Where the call comes from, as the limits count it (trusted proxies included)."""
+    return request_address(request)
+
+
 async def current_vendor(request: Request, context: Context,
                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
                    ) -> Caller:
@@ -92,6 +108,7 @@ async def current_vendor(request: Request, context: Context,
                                       credentials.credentials if credentials else None)
     except KeyRefused as error:
         error.challenge = f'{CHALLENGE}, error="invalid_token"' if credentials else CHALLENGE
+        count_refusal(request, context)
         raise
     request.state.caller = caller
     limit = vendors.RateLimit(context.redis, prefix=f"{context.network.cache.key_prefix}:gateway")
@@ -99,7 +116,23 @@ async def current_vendor(request: Request, context: Context,
     return caller
 
 
+def count_refusal(request: Request, context: GatewayContext) -> None:
+    """Count a call without a valid key against its address; AddressLimited past the limit
+    (audited for the first call past it only)."""
+    limit = AddressLimit(context.redis, prefix=f"{context.network.cache.key_prefix}:gateway",
+                         name="refused-keys", key=context.keys.current[1],
+                         per_minute=context.network.gateway.refused_keys_per_address)
+    try:
+        limit.spend(client_address(request), time.time())
+    except AddressLimited as limited:
+        request.state.outcome = ADDRESS_LIMITED
+        request.state.audited = limited.first
+        raise
+
+
 Vendor = Annotated[Caller, Depends(current_vendor)]
+SingleValues = Depends(single_values)
+"""After the key (so that the audit names the vendor): no parameter given twice."""
 
 
 class Problem(BaseModel):
@@ -109,8 +142,9 @@ class Problem(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "A parameter is missing or malformed."},
     401: {"model": Problem, "description": "No API key, or a wrong or revoked one."},
-    429: {"model": Problem, "description": "The key made its calls of this minute; see "
-                                           "Retry-After."},
+    429: {"model": Problem, "description": "The key made its calls of this minute, or the "
+                                           "address too many calls without a valid key; "
+                                           "see Retry-After."},
 }
 
 
@@ -145,12 +179,14 @@ class ResourcesAnswer(BaseModel):
 
 @router.get("/entitlements/check", response_model=EntitlementAnswer,
             responses={**ERRORS, 404: {"model": Problem,
-                                       "description": "Not a resource of this vendor."}})
+                                       "description": "Not a resource of this vendor."}},
+            dependencies=[Depends(current_vendor), SingleValues])
 async def check_entitlement(
     request: Request, context: Context, caller: Vendor,
-    patron: Annotated[str, Query(max_length=64, description="The pseudonym the gateway "
-                                 "sent with the patron (patron=...).")],
-    resource: Annotated[str, Query(max_length=64, description="The resource's id.")],
+    patron: Annotated[str, Query(pattern=PSEUDONYM_PATTERN.pattern, description="The "
+                                 "pseudonym the gateway sent with the patron (patron=...).")],
+    resource: Annotated[str, Query(max_length=vendors.MAX_RESOURCE_ID,
+                                   pattern=OFFER_ID.pattern, description="The resource's id.")],
 ) -> EntitlementAnswer:
     """Whether the patron this pseudonym stands for may open the resource now."""
     now = vendors.utcnow()
@@ -161,7 +197,8 @@ async def check_entitlement(
                              checked_at=now)
 
 
-@router.get("/resources", response_model=ResourcesAnswer, responses=ERRORS)
+@router.get("/resources", response_model=ResourcesAnswer, responses=ERRORS,
+            dependencies=[Depends(current_vendor), SingleValues])
 async def list_resources(context: Context, caller: Vendor) -> ResourcesAnswer:
     """The vendor's resources and which member libraries' patrons are entitled to each."""
     today = date.today()

@@ -32,6 +32,7 @@ from services.gateway import cookies
 from services.gateway.context import GatewayContext, context_of
 from services.gateway.pages import Page
 from services.gateway.web import CurrentSession, safe_next, to_signin
+from services.params import RepeatedParameter, one
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/cas", include_in_schema=False)
@@ -40,17 +41,6 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 XML = "text/xml; charset=utf-8"
 MARK = "signin"
 """The parameter /cas/login adds to its own address on the way to the sign-in page."""
-
-
-class RepeatedParameter(ValueError):
-    """A parameter given twice: which one counts would be a guess, so neither does."""
-
-
-def one(request: Request, name: str) -> str | None:
-    values = request.query_params.getlist(name)
-    if len(values) > 1:
-        raise RepeatedParameter(f"{name} is given {len(values)} times")
-    return values[0] if values else None
 
 
 def is_set(value: str | None) -> bool:

@@ -16,7 +16,7 @@ from catalogue_sync.config import Settings
 from catalogue_sync.gateway import vendors
 from catalogue_sync.gateway.pseudonyms import pseudonym
 from catalogue_sync.gateway.signin import SignIn
-from catalogue_sync.offer import ResourceConfig
+from catalogue_sync.offer import OFFER_ID, ResourceConfig
 from catalogue_sync.store import Store
 from catalogue_sync.store.schema import usage_events, vendor_api_audit, vendor_keys
 from services.gateway.app import create_app
@@ -267,3 +267,61 @@ def test_a_double_click_is_one_usage_event(
         counted = connection.execute(sa.select(sa.func.count()).select_from(usage_events)
                                      .where(usage_events.c.resource == "films-tous")).scalar()
     assert counted == 2
+
+
+def audit_rows(context: GatewayContext) -> list[tuple[object, ...]]:
+    """The audit as written, once the batch waiting is flushed."""
+    vendors.audit_trail(context.store).flush()
+    with context.store.transaction("reading the audit") as connection:
+        rows = connection.execute(sa.select(vendor_api_audit).order_by(vendor_api_audit.c.id))
+        return [(row.vendor, row.status, row.outcome) for row in rows]
+
+
+def test_calls_without_a_valid_key_are_limited_per_address(
+        base_url: str, context: GatewayContext, vendor: httpx.Client,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past [gateway] refused_keys_per_address calls with no valid key in a minute, an
+    address is answered 429 (the vendor's valid key still served), and the audit gets one
+    row for all the refused ones, not a row each."""
+    monkeypatch.setattr(context.network.gateway, "refused_keys_per_address", 3)
+    made_up = {"Authorization": "Bearer cs_0123456789ab_" + "x" * 43}
+    with httpx.Client(base_url=base_url, timeout=10) as stranger:
+        statuses = [stranger.get("/api/v1/resources", headers=made_up).status_code
+                    for _ in range(3)]
+        statuses += [stranger.get("/api/v1/resources").status_code for _ in range(20)]
+        limited = stranger.get(CHECK, headers=made_up, params={"patron": "x"})
+    assert statuses == [401] * 3 + [429] * 20
+    assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60
+    assert "without a valid API key" in limited.json()["detail"]
+    assert vendor.get("/api/v1/resources").status_code == 200  # same address, a valid key
+    assert audit_rows(context) == [(None, 401, "refused-key")] * 3 + [
+        (None, 429, "address-limited"), ("filmo", 200, "ok")]
+
+
+@pytest.mark.parametrize("query", [
+    "patron=v1.aaaaaaaaaaaaaaaaaaaaaaaaaa&patron=v1.bbbbbbbbbbbbbbbbbbbbbbbbbb&resource=films",
+    "patron=v1.aaaaaaaaaaaaaaaaaaaaaaaaaa&resource=films&resource=films-tous",
+])
+def test_a_parameter_given_twice_is_refused_as_cas_does(
+        vendor: httpx.Client, context: GatewayContext, query: str) -> None:
+    answer = vendor.get(f"{CHECK}?{query}")
+    assert answer.status_code == 400
+    assert "is given 2 times" in answer.json()["detail"]
+    assert vendor.get("/api/v1/resources?x=1&x=2").status_code == 400
+    assert audit_rows(context) == [("filmo", 400, "bad-request")] * 2
+
+
+def test_a_request_the_published_schema_allows_is_answered(
+        base_url: str, vendor: httpx.Client) -> None:
+    """The OpenAPI says what a pseudonym and a resource id look like; any value it allows is
+    answered (200, or 404 for a resource of nobody), never refused as malformed."""
+    check = httpx.get(f"{base_url}/openapi.json").json()["paths"][CHECK]["get"]
+    schemas = {p["name"]: p["schema"] for p in check["parameters"]}
+    assert schemas["patron"]["pattern"] == vendors.PSEUDONYM_PATTERN.pattern
+    assert schemas["resource"]["pattern"] == OFFER_ID.pattern
+    assert "422" not in check["responses"]
+    for patron, resource, status in (("v9999." + "z" * 26, "films", 200),
+                                     ("v1." + "2" * 26, "a", 404),
+                                     ("v1." + "a" * 26, "a-b_c" * 12, 404)):
+        answer = vendor.get(CHECK, params={"patron": patron, "resource": resource})
+        assert answer.status_code == status, answer.text

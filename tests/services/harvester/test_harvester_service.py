@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from catalogue_sync.index.query import SearchRequest
 from catalogue_sync.index.searcher import Searcher
 from catalogue_sync.store import Store
-from catalogue_sync.store.schema import usage_events
-from catalogue_sync.store.vendors import add_usage
+from catalogue_sync.store.schema import usage_events, vendor_api_audit
+from catalogue_sync.store.vendors import add_audit, add_usage
 from services.cli import app, main
 from services.harvester.queue import JobQueue
 from services.sandbox.testing import SandboxServer
@@ -233,6 +233,7 @@ def _workers_of(pid: int) -> set[int]:
 def test_a_worker_purges_usage_events_older_than_the_retention(
         tmp_path: Path, store_url: str, redis_prefix: str, sandbox: SandboxServer,
         workers: Callable[[Path], Workers]) -> None:
+    """And the vendors' API audit older than [gateway] audit_days (180 by default)."""
     config = write_network(tmp_path, sandbox.base_url, sandbox.network, store_url, redis_prefix)
     network, store = open_network(config)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -240,6 +241,13 @@ def test_a_worker_purges_usage_events_older_than_the_retention(
         for hour in (now - timedelta(days=500), now - timedelta(days=2)):
             add_usage(connection, hour=hour, resource="presse", library=LIBRARY,
                       category="adult", session_hash="a" * 64)
+        add_audit(connection, [{"vendor": None, "key_id": None, "endpoint": "/api/v1/resources",
+                                "status": 401, "outcome": "refused-key", "at": at}
+                               for at in (now - timedelta(days=200), now - timedelta(days=2))])
+
+    def audit() -> list[datetime]:
+        with store.transaction("audit") as connection:
+            return list(connection.execute(sa.select(vendor_api_audit.c.at)).scalars())
     queue = JobQueue.of(network)
     try:
         queue.purge_usage()
@@ -250,6 +258,8 @@ def test_a_worker_purges_usage_events_older_than_the_retention(
     with store.transaction("usage") as connection:
         hours = connection.execute(sa.select(usage_events.c.hour)).scalars().all()
     assert hours == [now - timedelta(days=2)]  # 13 months kept: the recent event only
+    wait_for(lambda: len(audit()) == 1, "the audit's purge")
+    assert audit() == [now - timedelta(days=2)]
     store.close()
 
 
