@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 export CATALOGUE_SYNC_TEST_DATABASE_URL ?= postgresql+psycopg://catalogue_sync:catalogue_sync@127.0.0.1:5432/catalogue_sync_test
 export CATALOGUE_SYNC_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint check services browser venv bench clean
+.PHONY: demo test lint check services browser venv bench fuzz clean
 
 demo: $(INSTALLED) services
 	scripts/demo.sh
@@ -39,6 +39,12 @@ $(INSTALLED): pyproject.toml
 
 bench: $(INSTALLED) services
 	$(BIN)/python bench/harvest.py
+
+# A long fuzz of the MARC and OAI-PMH readers; the test suite runs 200 fixed examples each.
+FUZZ_EXAMPLES ?= 10000
+fuzz: $(INSTALLED)
+	CATALOGUE_SYNC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider \
+		tests/catalogue_sync/marc/test_fuzz_readers.py tests/connectors/test_fuzz_oai_pmh.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info node_modules

@@ -33,12 +33,13 @@ PROLOG_BYTES = 1 << 16
 """How much of the document before the first record is searched for namespace declarations."""
 OAI_NAMESPACE = b"http://www.openarchives.org/OAI/2.0/"
 
-_TAG = re.compile(rb"<(/?)((?:[\w.-]+:)?record)(?=[\s/>])[^>]*>")
-_CUT_START = re.compile(rb"<(?:[\w.-]+:)?record(?:[\s/][^>]*)?$")
+_TAG = re.compile(rb"<(/?)((?:[\w.-]+:)?record)(?=[\s/>])[^<>]*>")
+_CUT_START = re.compile(rb"<(?:[\w.-]+:)?record(?:[\s/][^<>]*)?$")
 _XMLNS = re.compile(rb"""\bxmlns(?::([\w.-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([\w.-]+)""")
 _LINE = re.compile(r"\bline (\d+)")
 _POSITION = re.compile(r"(?:, line \d+)?, column \d+$")
+_FIELD = re.compile(rb"<(?:[\w.-]+:)?(?:leader|controlfield|datafield)\b")
 _MARC_FIELDS = ("{*}leader", "{*}controlfield", "{*}datafield")
 _CONTEXT = b"catalogue-sync-context"
 
@@ -113,7 +114,12 @@ class MarcXmlSplitter:
         if self._depth == 0 and last and (cut := _CUT_START.search(self._buffer, self._scanned)):
             self._open(cut.start())  # the stream ends inside a record's start tag
         if self._depth == 0:
-            self._to_envelope(len(self._buffer) if last else self._safe_end())
+            # Bytes between records are held until the next record starts: they may be the
+            # rest of a record whose start tag is damaged, and a stray </record> says so.
+            if last:
+                self._to_envelope(len(self._buffer))
+            elif len(self._buffer) - self._done > MAX_RECORD_BYTES:
+                self._to_envelope(self._safe_end())
         elif last:
             pieces.append(self._damaged(len(self._buffer), "the stream ends inside this record "
                                         "(a truncated file or transfer)"))
@@ -155,9 +161,14 @@ class MarcXmlSplitter:
     def _stray_end(self, end: int) -> DamagedXml:
         """A ``</record>`` outside any record: what precedes it is a record whose start tag
         is damaged (in a sound document only blanks lie between records)."""
+        held = bytes(self._buffer[self._done:end])
+        start = 0
         if self._context is None:
-            # The first record: the bytes before it hold the document's namespaces.
-            self._context = _Context.of(bytes(self._buffer[self._done:end]))
+            # The first record: the document's start (and namespaces) comes before it.
+            start = _prolog_end(held)
+            self._context = _Context.of(held[:start] or held)
+        start += len(held[start:]) - len(held[start:].lstrip())
+        self._to_envelope(self._done + start)
         self._start_line = self._line
         return self._damaged(end, "a </record> without its start tag")
 
@@ -214,6 +225,15 @@ class MarcXmlSplitter:
             # A <record> without MARC fields: passed on, for the reader to reject it by name.
             records = [root[0]]
         return [etree.tostring(element, encoding="utf-8", with_tail=False) for element in records]
+
+
+def _prolog_end(held: bytes) -> int:
+    """Where the record starts in bytes that hold the document's start and a record whose
+    start tag is damaged: after the last tag before its first MARC field."""
+    field = _FIELD.search(held)
+    if field is None:
+        return 0
+    return held.rfind(b">", 0, field.start()) + 1
 
 
 def _message(error: etree.XMLSyntaxError, offset: int) -> str:
