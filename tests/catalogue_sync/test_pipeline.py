@@ -250,3 +250,40 @@ def test_a_set_harvest_takes_only_that_set(sandbox: SandboxServer, store: Store)
     status = store.status([library_id])[0]
     assert status.records + status.deleted == len(in_set)
     assert all(store.get_record(library_id, r.local_id) for r in in_set)
+
+
+# --- a broken dump loses nothing (issue 12) ---------------------------------------------------
+
+
+def test_a_broken_record_in_a_marcxml_dump_is_quarantined_not_dropped(
+        sandbox: SandboxServer, store: Store) -> None:
+    library_id = first_id(sandbox)
+    sandbox.faults.inject(library_id, "broken-record", target="dump")
+    outcome = harvest(store, [dump_library(sandbox, library_id, "xml")])[library_id]
+    assert outcome.ok, outcome.error
+    live, _ = live_and_deleted(sandbox, library_id)
+    assert (outcome.counts.added, outcome.counts.quarantined) == (live - 1, 1)
+    (entry,) = store.quarantine_list(library_id)
+    assert "no leader" in entry.reason and b"not a MARC record" in entry.data
+
+
+def test_a_damaged_record_in_a_dump_file_is_quarantined_by_its_001_and_line(
+        sandbox: SandboxServer, store: Store, tmp_path: Any) -> None:
+    library_id = first_id(sandbox)
+    dump = httpx.get(sandbox.dump_url(library_id, "xml"), timeout=30).content
+    records = dump.split(b"<record ")
+    damaged = records[10].replace(b"</subfield>", b"</subfeld>", 1)
+    local_id = damaged.split(b'tag="001">', 1)[1].split(b"<", 1)[0].decode()
+    path = tmp_path / "dump.xml"
+    # The head (declaration, <collection>) on lines 1-2, then record n on line n + 2.
+    path.write_bytes(b"\n<record ".join([*records[:10], damaged, *records[11:]]))
+    lib = dump_library(sandbox, library_id)
+    lib = lib.model_copy(update={"connector": type(lib.connector)(type="marc-file",
+                                                                  path=str(path))})
+    outcome = harvest(store, [lib])[library_id]
+    assert outcome.ok, outcome.error
+    assert (outcome.counts.added, outcome.counts.quarantined) == (len(records) - 2, 1)
+    (entry,) = store.quarantine_list(library_id)
+    assert entry.local_id == local_id
+    assert "(line 12)" in entry.reason and "tag mismatch: subfield" in entry.reason
+    assert entry.origin == f"{path}#record=10"
