@@ -121,7 +121,7 @@ def test_a_merge_failure_after_harvest_exits_1_and_keeps_the_harvest(
     def broken(*args: object, **kwargs: object) -> None:
         raise StoreError("record store at sqlite://: merging records: disk I/O error")
 
-    monkeypatch.setattr("services.cli.harvest.merge", broken)
+    monkeypatch.setattr("services.cli.merge.merge", broken)
     code, out, err = run("harvest")
     assert code == 1 and "merge failed" in err and "disk I/O error" in err
     assert "Harvest summary" in out
