@@ -112,10 +112,10 @@ class ForwardedClients:
         peer = str(scope["client"][0])
         if not trusted(parse_address(peer), self.proxies):
             return
-        headers = [(name, value.decode("latin-1")) for name, value in scope["headers"]]
-        forwarded = [value for name, value in headers if name == b"x-forwarded-for"]
+        forwarded = [value.decode("latin-1") for name, value in scope["headers"]
+                     if name == b"x-forwarded-for"]
         scope["client"] = (client_of(peer, forwarded, self.proxies), 0)
-        proto = next((value.strip() for name, value in headers
+        proto = next((value.decode("latin-1").strip() for name, value in scope["headers"]
                       if name == b"x-forwarded-proto"), "")
         if proto in ("http", "https"):
             scope["scheme"] = proto

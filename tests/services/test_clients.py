@@ -3,10 +3,14 @@ from trusted proxies, read from the right past every trusted hop."""
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
+from fastapi import FastAPI, Request
 
 from catalogue_sync.errors import ConfigError
-from services.clients import client_of, limited_address, parse_proxies
+from services.clients import Proxies, client_of, install, limited_address, parse_proxies
 
 PROXIES = parse_proxies("10.0.0.5, 172.18.0.0/16")
 
@@ -45,3 +49,31 @@ def test_a_trusted_proxy_that_is_no_address_is_a_config_error_naming_it() -> Non
     with pytest.raises(ConfigError, match=r"CATALOGUE_SYNC_TRUSTED_PROXIES: 'proxy\.lan'"):
         parse_proxies("10.0.0.5, proxy.lan")
     assert parse_proxies("") == ()
+
+
+def echo_app(proxies: Proxies) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/")
+    def where(request: Request) -> dict[str, str]:
+        return {"client": request.client.host if request.client else "",
+                "scheme": request.url.scheme}
+
+    install(app, proxies)
+    return app
+
+
+async def seen(proxies: Proxies, headers: dict[str, str]) -> dict[str, str]:
+    transport = httpx.ASGITransport(app=echo_app(proxies), client=("127.0.0.1", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer: dict[str, str] = (await client.get("/", headers=headers)).json()
+        return answer
+
+
+def test_the_middleware_believes_the_headers_of_trusted_proxies_only() -> None:
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    assert asyncio.run(seen((), headers)) == {"client": "127.0.0.1", "scheme": "http"}
+    assert asyncio.run(seen(parse_proxies("127.0.0.1"), headers)) == {
+        "client": "203.0.113.7", "scheme": "https"}
+    assert asyncio.run(seen(parse_proxies("10.0.0.0/8"), headers)) == {
+        "client": "127.0.0.1", "scheme": "http"}
