@@ -145,3 +145,24 @@ def wait_for_records(store: Store, library_id: str, count: int) -> int:
             return status.records + status.deleted
         time.sleep(0.05)
     raise AssertionError(f"the harvester never stored {count} records")
+
+
+def test_quarantine_list_names_a_damaged_dump_record_by_its_001(
+        cli: Run, tmp_path: Path, store_url: str) -> None:
+    fixtures = Path(__file__).parents[2] / "fixtures" / "marc"
+    novel = (fixtures / "novel-marc21.mrc").read_bytes()
+    at = novel.index("étranger".encode())
+    broken = novel.replace(b"000123456", b"000777777")
+    broken = broken[:at] + b"\xff" + broken[at + 1:]  # not UTF-8 any more
+    dump = tmp_path / "dump.mrc"
+    dump.write_bytes(novel + broken)
+    network_file = tmp_path / "network.toml"
+    network_file.write_text(
+        f'[network]\nname = "Réseau"\n\n[storage]\nurl = "{store_url}"\n\n'
+        '[libraries.poitiers-fm]\nname = "Médiathèque"\nflavour = "marc21"\n\n'
+        f'[libraries.poitiers-fm.connector]\ntype = "marc-file"\npath = "{dump}"\n')
+    code, _, err = cli("--config", str(network_file), "harvest", "poitiers-fm")
+    assert code == 0, err
+    code, out, _ = cli("--config", str(network_file), "quarantine", "list")
+    assert code == 0 and "000777777" in out and "not valid UTF-8" in out
+    assert " ? " not in out
