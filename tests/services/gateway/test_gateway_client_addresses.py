@@ -1,11 +1,13 @@
 """The address the gateway's sign-in throttle counts, against the real server started as
 ``catalogue-sync serve gateway`` starts it, signing in against the sandbox's SIP2 server: a
 client that rotates X-Forwarded-For is still counted at its own address, unless the proxy
-it comes through is trusted (CATALOGUE_SYNC_TRUSTED_PROXIES)."""
+it comes through is trusted (CATALOGUE_SYNC_TRUSTED_PROXIES). And the per-address limit
+lets a whole library's computers behind one address fail as a busy day does."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from services.sandbox.generator import SandboxNetwork
 from services.sandbox.koha_api import API_PASSWORD
 from services.sandbox.testing import SandboxServer, run_sandbox
 from tests.conftest import REDIS_URL
+from tests.services.gateway.conftest import Browsers
 from tests.services.serve_command import serve_command
 
 PER_ADDRESS = 3
@@ -80,3 +83,20 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_limited(
         other = wrong_sign_in(base_url, 99, "203.0.113.8")
     assert statuses == [401] * PER_ADDRESS + [429]
     assert other == 401, "another patron behind the same proxy is not locked out"
+
+
+def test_a_class_of_thirty_mistyping_twice_at_one_library_locks_nobody_out(
+        browsers: Browsers) -> None:
+    """All from one address, as a library's public computers behind its NAT: 60 failures,
+    and the next patron still signs in (the per-address limit is set for this)."""
+    def mistype(pupil: int) -> list[int]:
+        browser = browsers.new()
+        browser.get("/connexion")
+        return [browser.post("/connexion", data={
+            "csrf": browser.cookies["signin-csrf"], "carte": f"2900{pupil:07d}",
+            "code": "0000"}).status_code for _ in range(2)]
+
+    with ThreadPoolExecutor(max_workers=15) as pool:
+        statuses = [status for pair in pool.map(mistype, range(30)) for status in pair]
+    assert statuses == [401] * 60
+    assert browsers.signed_in("adult").get("/ressources").status_code == 200
