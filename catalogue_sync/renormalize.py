@@ -166,7 +166,7 @@ def _batch(store: Store, library: Source, outcome: RenormalizeOutcome,
     """Parse a batch again, then write it with the cursor in one transaction."""
     derived = _derive(library, records)
     with store.transaction(f"[{library.id}] renormalizing records", writes=True) as connection:
-        first_seq = lock_change_seq(connection) + 1  # harvests of the library wait
+        first_seq = lock_change_seq(connection) + 1  # no harvest stores a page meanwhile
         current = stored.still_stale(connection, library.id, records)
         changed = [row for row in derived.changed if row[0] in current]
         stored.rewrite(connection, library.id, first_seq, outcome.version, changed)

@@ -7,6 +7,8 @@ between gets the same figures.
 
     catalogue_sync_library_records{library}                 live records
     catalogue_sync_library_quarantined{library}             records in quarantine
+    catalogue_sync_library_stale_records{library}           live records an older normalizer
+                                                            derived (``records renormalize``)
     catalogue_sync_harvest_runs_total{library,status}       runs, ok or failed
     catalogue_sync_harvest_records_total{library,change}    added, updated, deleted, quarantined
     catalogue_sync_harvest_last_success_timestamp_seconds{library}
@@ -24,6 +26,7 @@ from prometheus_client.registry import Collector
 
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.errors import CatalogueError, QueueUnavailable
+from catalogue_sync.renormalize import stale_counts
 from catalogue_sync.store import Store
 from services.harvester.queue import JobQueue
 
@@ -68,7 +71,15 @@ class HarvestCollector(Collector):
             quarantined.add_metric([status.id], status.quarantined)
             if status.last_harvest is not None:
                 success.add_metric([status.id], status.last_harvest.timestamp())
-        return [records, quarantined, success]
+        return [records, quarantined, success, self._stale()]
+
+    def _stale(self) -> Metric:
+        stale = GaugeMetricFamily("catalogue_sync_library_stale_records",
+                                  "Live records of each library an older version of the "
+                                  "normalizer derived", labels=["library"])
+        for count in stale_counts(self.store, list(self.network.libraries)):
+            stale.add_metric([count.library], count.stale)
+        return stale
 
     def _runs(self) -> list[Metric]:
         runs = CounterMetricFamily("catalogue_sync_harvest_runs", "Harvest runs by outcome",

@@ -45,4 +45,5 @@ def test_metrics_give_records_runs_and_queue_depth_per_library(
     assert (f'catalogue_sync_harvest_records_total{{change="added",library="{LIBRARY}"}} '
             f'{added}.0') in text
     assert "catalogue_sync_queue_depth 2.0" in text
+    assert f'catalogue_sync_library_stale_records{{library="{LIBRARY}"}} 0.0' in text
     assert f'catalogue_sync_harvest_last_success_timestamp_seconds{{library="{LIBRARY}"}}' in text
