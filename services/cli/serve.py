@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from catalogue_sync.config import get_settings
+from services import clients
 from services.cli.context import Context
 from services.gateway import asgi as gateway_asgi
 from services.gateway.app import create_app as create_gateway
@@ -87,6 +88,7 @@ def run(context: Context, host: str, port: int, workers: int, factory: str,
     127.0.0.1, so a client on this machine (or behind a proxy there) could name any address
     to the sign-in throttles. The apps read it from the proxies CATALOGUE_SYNC_TRUSTED_PROXIES
     names, none by default (``services.clients``)."""
+    clients.parse_proxies(get_settings().trusted_proxies)  # a wrong one: said once, here
     if workers == 1:
         uvicorn.run(app(), host=host, port=port, log_config=None, proxy_headers=False)
         return

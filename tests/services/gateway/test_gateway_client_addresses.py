@@ -6,6 +6,9 @@ lets a whole library's computers behind one address fail as a busy day does."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -21,7 +24,7 @@ from services.sandbox.koha_api import API_PASSWORD
 from services.sandbox.testing import SandboxServer, run_sandbox
 from tests.conftest import REDIS_URL
 from tests.services.gateway.conftest import Browsers
-from tests.services.serve_command import serve_command
+from tests.services.serve_command import ROOT, serve_command
 
 PER_ADDRESS = 3
 LIBRARY = "mediatheque-fm"
@@ -100,3 +103,14 @@ def test_a_class_of_thirty_mistyping_twice_at_one_library_locks_nobody_out(
         statuses = [status for pair in pool.map(mistype, range(30)) for status in pair]
     assert statuses == [401] * 60
     assert browsers.signed_in("adult").get("/ressources").status_code == 200
+
+
+def test_a_trusted_proxy_that_is_no_address_stops_the_command_saying_so(
+        network_file: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from services.cli import main; main()", "--config",
+         str(network_file), "serve", "gateway", "--workers", "2"],
+        env={**os.environ, "CATALOGUE_SYNC_TRUSTED_PROXIES": "10.0.0.5, proxy.lan",
+             "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "CATALOGUE_SYNC_TRUSTED_PROXIES: 'proxy.lan' is not an IP address" in done.stderr
