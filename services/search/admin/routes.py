@@ -10,7 +10,8 @@ it is off, and sends a browser without a session to the sign-in page (303).
 
 A wrong name and a wrong password get the same answer (401); too many attempts 429 with
 Retry-After; too many sign-ins at once for the password hashes 503 with Retry-After; a form
-without its token 403. Problems in a request (an unknown library, a bad
+without its token 403, and one sent from another site's page (``CrossSiteRequest``, checked
+by ``read_form``) a 403 page saying so. Problems in a request (an unknown library, a bad
 date) are the core's errors, answered as a page with the status ``services.http`` gives.
 """
 
