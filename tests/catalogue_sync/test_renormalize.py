@@ -23,10 +23,10 @@ from catalogue_sync.config import (
 )
 from catalogue_sync.kbart import read_kbart
 from catalogue_sync.merge.catalogue import clusters, merge, merged_for
-from catalogue_sync.models import Flavour
+from catalogue_sync.models import Flavour, RawRecord
 from catalogue_sync.offer import ResourceConfig, VendorConfig
 from catalogue_sync.online import OnlineSource, import_titles
-from catalogue_sync.pipeline import LibraryOutcome, harvest_libraries
+from catalogue_sync.pipeline import LibraryOutcome, harvest_libraries, prepare_page
 from catalogue_sync.renormalize import RenormalizeCounts, renormalize, sources, stale_counts
 from catalogue_sync.store import Store, StoredRecord
 from catalogue_sync.store.renormalizing import ORIGIN
@@ -318,3 +318,28 @@ def test_a_vendor_package_s_titles_are_renormalized_too(
         assert record.normalized.format == before[record.local_id].normalized.format
         marked = f"{before[record.local_id].normalized.title}{MARK}"
         assert (record.normalized.title == marked) == (record.local_id in changed)
+
+
+def test_an_incremental_harvest_sending_an_unchanged_record_derives_it_anew(
+        store: Store, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    harvest(store, sandbox)
+    library = libraries(sandbox)[0]
+    stored = [r for r in live(store).values() if r.library == library.id]
+    changed = next(r for r in stored if touched(r.normalized))
+    same = next(r for r in stored if not touched(r.normalized))
+    bump_normalizer(monkeypatch)
+    # The source lists both again, unchanged (a datestamp touched by the ILS).
+    raws = [RawRecord(r.local_id, r.datestamp, False, r.data, r.format, "oai")
+            for r in (changed, same)]
+    records, problems = prepare_page(library, raws)
+    run_id, _ = store.resume_or_start_run(library.id, "incremental")
+    counts = store.store_page(library.id, run_id, records, problems, None)
+
+    assert (counts.updated, counts.unchanged, counts.added) == (1, 1, 0)
+    now_changed = store.get_record(library.id, changed.local_id)
+    now_same = store.get_record(library.id, same.local_id)
+    assert now_changed is not None and now_same is not None
+    assert now_changed.normalized.title == f"{changed.normalized.title}{MARK}"
+    assert now_changed.change_seq > changed.change_seq
+    assert now_same.normalized == same.normalized and now_same.change_seq == same.change_seq
+    assert now_changed.normalizer_version == now_same.normalizer_version == 2
