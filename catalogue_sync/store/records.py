@@ -126,27 +126,33 @@ def _latest_per_id(records: Sequence[IncomingRecord]) -> dict[str, IncomingRecor
 
 def _known(connection: sa.Connection, library: str, ids: list[str]) -> dict[str, _Known]:
     """Checksum and deleted flag of the page's records already stored."""
-    if connection.dialect.name == "postgresql":
-        queries = [_lookup_each(library, ids)]
-    else:
-        queries = [_lookup_in(library, part) for part in chunks(ids)]
-    known: dict[str, _Known] = {}
-    for query in queries:
-        rows = connection.execute(query)
-        known.update({row.local_id: _Known(row.checksum, row.deleted, row.normalizer_version)
-                      for row in rows})
-    return known
-
-
-def _lookup_in(library: str, ids: Sequence[str]) -> sa.Select[Any]:
     table = source_records.c
-    return sa.select(table.local_id, table.checksum, table.deleted,
-                     table.normalizer_version).where(
+    rows = lookup(connection, library, ids,
+                  [table.checksum, table.deleted, table.normalizer_version])
+    return {row.local_id: _Known(row.checksum, row.deleted, row.normalizer_version)
+            for row in rows}
+
+
+def lookup(connection: sa.Connection, library: str, ids: Sequence[str],
+           columns: Sequence[sa.ColumnElement[Any]]) -> Iterator[sa.Row[Any]]:
+    """``local_id`` and ``columns`` of the library's stored records among ``ids``."""
+    if connection.dialect.name == "postgresql":
+        yield from connection.execute(_lookup_each(library, ids, columns))
+        return
+    for part in chunks(ids):
+        yield from connection.execute(_lookup_in(library, part, columns))
+
+
+def _lookup_in(library: str, ids: Sequence[str], columns: Sequence[sa.ColumnElement[Any]]
+               ) -> sa.Select[Any]:
+    table = source_records.c
+    return sa.select(table.local_id, *columns).where(
         table.library == library, table.local_id.in_(ids)
     )
 
 
-def _lookup_each(library: str, ids: Sequence[str]) -> sa.Select[Any]:
+def _lookup_each(library: str, ids: Sequence[str], columns: Sequence[sa.ColumnElement[Any]]
+                 ) -> sa.Select[Any]:
     """One primary-key probe per id, whatever PostgreSQL's statistics say.
 
     With ``library = X AND local_id IN (...)`` PostgreSQL reads all of X's records and
@@ -162,7 +168,7 @@ def _lookup_each(library: str, ids: Sequence[str]) -> sa.Select[Any]:
         .render_derived(name="wanted")
     )
     known = (
-        sa.select(table.local_id, table.checksum, table.deleted, table.normalizer_version)
+        sa.select(table.local_id, *columns)
         .where(table.library == library, table.local_id == wanted.c.id)
         .limit(1)
         .lateral("known")
@@ -211,14 +217,9 @@ def _renormalize_stale(connection: sa.Connection, library: str, plan: _Plan) -> 
 def derived_fields(connection: sa.Connection, library: str, ids: Sequence[str]
                    ) -> dict[str, dict[str, Any]]:
     """The stored normalized fields of these records, as ``normalized_columns`` gives them."""
-    table = source_records.c
-    columns = [table.local_id, *(table[name] for name in DERIVED_FIELDS)]
-    found: dict[str, dict[str, Any]] = {}
-    for part in chunks(ids):
-        query = sa.select(*columns).where(table.library == library, table.local_id.in_(part))
-        for row in connection.execute(query):
-            found[row.local_id] = {name: getattr(row, name) for name in DERIVED_FIELDS}
-    return found
+    columns = [source_records.c[name] for name in DERIVED_FIELDS]
+    return {row.local_id: {name: getattr(row, name) for name in DERIVED_FIELDS}
+            for row in lookup(connection, library, ids, columns)}
 
 
 def set_versions(connection: sa.Connection, library: str, versions: Sequence[tuple[str, int]]

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from catalogue_sync.models import RawFormat
-from catalogue_sync.store.records import DERIVED_FIELDS, chunks, set_change_seq
+from catalogue_sync.store.records import DERIVED_FIELDS, chunks, lookup, set_change_seq
 from catalogue_sync.store.schema import (
     dialect_insert,
     quarantine,
@@ -75,13 +75,10 @@ def still_stale(connection: sa.Connection, library: str, records: Sequence[Stale
     stored a new version of the others meanwhile, whose fields are then its own."""
     table = source_records.c
     read = {record.local_id: (record.checksum, record.version) for record in records}
-    same: set[str] = set()
-    for part in chunks(list(read)):
-        query = sa.select(table.local_id, table.checksum, table.normalizer_version).where(
-            table.library == library, table.local_id.in_(part), sa.not_(table.deleted))
-        same.update(row.local_id for row in connection.execute(query)
-                    if read[row.local_id] == (row.checksum, row.normalizer_version))
-    return same
+    rows = lookup(connection, library, list(read),
+                  [table.checksum, table.normalizer_version, table.deleted])
+    return {row.local_id for row in rows
+            if not row.deleted and read[row.local_id] == (row.checksum, row.normalizer_version)}
 
 
 def rewrite(connection: sa.Connection, library: str, first_seq: int, version: int,
