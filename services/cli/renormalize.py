@@ -31,7 +31,7 @@ PROGRESS_SECONDS = 2.0
 def renormalize_command(
     ctx: typer.Context,
     library_id: Annotated[str | None, typer.Argument(
-        metavar="[LIBRARY]", help="Only this library (or vendor package, VENDOR.PACKAGE); "
+        metavar="LIBRARY", help="Only this library (or vendor package, VENDOR.PACKAGE); "
                                   "every one network.toml declares when none is named.")
     ] = None,
     batch: Annotated[int, typer.Option(min=1, help="Records per transaction.")] = BATCH,
