@@ -74,6 +74,23 @@ def test_patrons_sign_in_over_sip2_and_koha_rest_and_refusals_look_alike(
     assert all(card not in logged for card in ("FM000001", "MD000001", "FM999999", "1234"))
 
 
+def test_the_truth_is_told_in_english_too(
+        browsers: Browsers, sandbox: SandboxServer) -> None:
+    browser = browsers.new()
+    browser.get("/connexion?lang=en")
+    answer = browser.post("/connexion", data={"csrf": browser.cookies["signin-csrf"],
+                                              "carte": "LU000004", "code": "0000"})
+    assert answer.status_code == 403
+    assert message_of(answer) == ("Your card is reported lost: your library can reactivate it "
+                                  "or give you a new one. Contact "
+                                  f"{library_name('ludotheque', sandbox)}: "
+                                  "accueil@ludotheque.example")
+
+
+def library_name(library_id: str, sandbox: SandboxServer) -> str:
+    return next(lib.name for lib in sandbox.network.libraries if lib.id == library_id)
+
+
 def message_of(answer: httpx.Response) -> str:
     found = re.search(r'<p class="message" role="alert" id="probleme">(.*?)</p>', answer.text,
                       re.S)
