@@ -30,7 +30,9 @@ SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 def records_of(root: Any, data: bytes, origin: str) -> Iterator[RawRecord]:
     """Every record of the answer, deletions included, in the order the server sent them."""
-    nodes = list(root.iterfind(f".//{OAI_NS}record"))
+    # The verb's own records only: a MARC <record> in the OAI namespace (a metadata record
+    # that forgot its own) is not one of them.
+    nodes = list(root.iterfind(f"*/{OAI_NS}record"))
     slices = _metadata_slices(root, data, nodes)
     for number, (node, raw) in enumerate(zip(nodes, slices, strict=True), 1):
         header = node.find(f"{OAI_NS}header")
@@ -40,10 +42,19 @@ def records_of(root: Any, data: bytes, origin: str) -> Iterator[RawRecord]:
         local_id = local_identifier(_text(header, "identifier"))
         datestamp = datestamp_of(_text(header, "datestamp"))
         if header.get("status") == "deleted":
-            yield RawRecord(local_id, datestamp, True, b"", RawFormat.MARCXML, origin)
+            # A deletion without identifier is quarantined: its XML says what was sent.
+            whole = b"" if local_id else _whole(node)
+            yield RawRecord(local_id, datestamp, True, whole, RawFormat.MARCXML, origin)
+        elif not raw:
+            yield RawRecord(local_id, datestamp, False, _whole(node), RawFormat.MARCXML,
+                            origin, damage="an OAI-PMH record without a MARC record in "
+                            "its <metadata>")
         else:
-            # A record without metadata is passed on empty: the pipeline quarantines it.
             yield RawRecord(local_id, datestamp, False, raw, RawFormat.MARCXML, origin)
+
+
+def _whole(node: Any) -> bytes:
+    return bytes(etree.tostring(node, encoding="utf-8", with_tail=False))
 
 
 def _headless(node: Any, origin: str) -> RawRecord:
@@ -55,8 +66,7 @@ def _headless(node: Any, origin: str) -> RawRecord:
     line = f" (line {node.sourceline})" if node.sourceline else ""
     return RawRecord(
         local_id=None, datestamp=None, deleted=False,
-        data=etree.tostring(node, encoding="utf-8", with_tail=False),
-        format=RawFormat.MARCXML, origin=origin,
+        data=_whole(node), format=RawFormat.MARCXML, origin=origin,
         damage=f"an OAI-PMH <record> without <header>{line}: no identifier, datestamp or "
                "status to store it by; the server sent a broken record",
     )

@@ -29,13 +29,12 @@ from catalogue_sync.marc.split import XmlRepairer
 MAX_RECORD_BYTES = 8 << 20
 """A record still open after this many bytes is cut off and reported: no MARC record is that
 large (ISO 2709 caps one at 99,999 bytes), so its end tag is missing or damaged."""
-PROLOG_BYTES = 1 << 16
-"""How much of the document before the first record is searched for namespace declarations."""
+PROLOG_BYTES = 1 << 10
+"""How much of the document's start is kept to read its declared encoding."""
 OAI_NAMESPACE = b"http://www.openarchives.org/OAI/2.0/"
 
 _TAG = re.compile(rb"<(/?)((?:[\w.-]+:)?record)(?=[\s/>])[^<>]*>")
 _CUT_START = re.compile(rb"<(?:[\w.-]+:)?record(?:[\s/][^<>]*)?$")
-_XMLNS = re.compile(rb"""\bxmlns(?::([\w.-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([\w.-]+)""")
 _LINE = re.compile(r"\bline (\d+)")
 _POSITION = re.compile(r"(?:, line \d+)?, column \d+$")
@@ -135,7 +134,7 @@ class MarcXmlSplitter:
         self._scanned = tag.end()
         if self._depth == 0:
             if closing:
-                return [self._stray_end(tag.end())]
+                return self._stray_end(tag.end())
             self._open(tag.start())
             return self._close(tag.end()) if empty else []
         if closing:
@@ -156,21 +155,25 @@ class MarcXmlSplitter:
         self._start_line = self._line
         self._depth = 1
         if self._context is None:
-            self._context = _Context.of(self._envelope.prolog)
+            self._context = _Context.of(self._envelope)
 
-    def _stray_end(self, end: int) -> DamagedXml:
-        """A ``</record>`` outside any record: what precedes it is a record whose start tag
-        is damaged (in a sound document only blanks lie between records)."""
+    def _stray_end(self, end: int) -> list[Piece]:
+        """A ``</record>`` outside any record. With MARC fields before it, they are a record
+        whose start tag is damaged (in a sound document only blanks lie between records);
+        without, it is a stray tag, for the envelope's parser to report."""
         held = bytes(self._buffer[self._done:end])
-        start = 0
-        if self._context is None:
-            # The first record: the document's start (and namespaces) comes before it.
-            start = _prolog_end(held)
-            self._context = _Context.of(held[:start] or held)
+        field = _FIELD.search(held)
+        if field is None:
+            self._to_envelope(end)
+            return []
+        # Before the first record, the document's start (and namespaces) comes first.
+        start = held.rfind(b">", 0, field.start()) + 1 if self._context is None else 0
         start += len(held[start:]) - len(held[start:].lstrip())
         self._to_envelope(self._done + start)
+        if self._context is None:
+            self._context = _Context.of(self._envelope)
         self._start_line = self._line
-        return self._damaged(end, "a </record> without its start tag")
+        return [self._damaged(end, "a </record> without its start tag")]
 
     def _close(self, end: int) -> list[Piece]:
         span, line = bytes(self._buffer[self._done:end]), self._start_line
@@ -212,7 +215,7 @@ class MarcXmlSplitter:
     # --- reading one record ------------------------------------------------------------------
 
     def _records(self, span: bytes, line: int) -> list[Piece]:
-        context = self._context or _Context.of(b"")
+        context = self._context or _Context.of(self._envelope)
         try:
             root = etree.fromstring(context.opening + span + context.closing, self._parser)
         except etree.XMLSyntaxError as exc:
@@ -225,15 +228,6 @@ class MarcXmlSplitter:
             # A <record> without MARC fields: passed on, for the reader to reject it by name.
             records = [root[0]]
         return [etree.tostring(element, encoding="utf-8", with_tail=False) for element in records]
-
-
-def _prolog_end(held: bytes) -> int:
-    """Where the record starts in bytes that hold the document's start and a record whose
-    start tag is damaged: after the last tag before its first MARC field."""
-    field = _FIELD.search(held)
-    if field is None:
-        return 0
-    return held.rfind(b">", 0, field.start()) + 1
 
 
 def _message(error: etree.XMLSyntaxError, offset: int) -> str:
@@ -251,29 +245,39 @@ class _Context:
     oai: bool
 
     @classmethod
-    def of(cls, prolog: bytes) -> _Context:
-        declared: dict[bytes, bytes] = {}
-        for found in _XMLNS.finditer(prolog):
-            uri = found.group(2) if found.group(2) is not None else found.group(3)
-            declared[found.group(1) or b""] = uri.replace(b'"', b"&quot;")
-        names = b"".join(b' xmlns%s="%s"' % (b":" + prefix if prefix else b"", uri)
-                         for prefix, uri in declared.items())
-        encoding = _ENCODING.match(prolog)
+    def of(cls, envelope: _Envelope) -> _Context:
+        declared = envelope.namespaces()
+        names = "".join(f' xmlns{":" + prefix if prefix else ""}="{_attribute(uri)}"'
+                        for prefix, uri in declared.items())
+        encoding = _ENCODING.match(envelope.prolog)
         head = b""
         if encoding and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
             head = b'<?xml version="1.0" encoding="%s"?>' % encoding.group(1)
-        return cls(head + b"<" + _CONTEXT + names + b">", b"</" + _CONTEXT + b">",
-                   OAI_NAMESPACE in declared.values())
+        return cls(head + b"<" + _CONTEXT + names.encode() + b">", b"</" + _CONTEXT + b">",
+                   OAI_NAMESPACE.decode() in declared.values())
+
+
+def _attribute(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
 
 
 class _Envelope:
-    """The document without its records, parsed to tell a damaged or truncated document."""
+    """The document without its records, parsed to tell a damaged or truncated document,
+    and to know the namespaces in scope where a record starts."""
 
     def __init__(self) -> None:
-        self._parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        self._parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False,
+                                           no_network=True)
+        self._open: list[etree._Element] = []
         self.prolog = b""
-        """The first bytes before the records: their namespaces and encoding."""
+        """The first bytes of the document: its XML declaration and encoding."""
         self.error: etree.XMLSyntaxError | None = None
+
+    def namespaces(self) -> dict[str, str]:
+        """The namespaces declared where the document stands now ('' for the default)."""
+        if not self._open:
+            return {}
+        return {prefix or "": uri for prefix, uri in self._open[-1].nsmap.items()}
 
     def feed(self, data: bytes) -> None:
         if len(self.prolog) < PROLOG_BYTES:
@@ -283,6 +287,7 @@ class _Envelope:
                 self._parser.feed(data)
             except etree.XMLSyntaxError as exc:
                 self.error = exc
+            self._follow()
 
     def close(self) -> None:
         if self.error is None:
@@ -290,3 +295,11 @@ class _Envelope:
                 self._parser.close()
             except etree.XMLSyntaxError as exc:
                 self.error = exc
+
+    def _follow(self) -> None:
+        for event, element in self._parser.read_events():
+            if event == "start":
+                self._open.append(element)
+            elif self._open:
+                self._open.pop()
+                element.clear()  # only the open elements' namespaces matter

@@ -64,9 +64,13 @@ def test_a_record_whose_prefix_is_declared_on_the_envelope_is_serialized_to_stan
     assert record_from_marcxml_bytes(serialized)["001"].data == "7"
 
 
-def test_a_record_without_metadata_is_passed_on_empty() -> None:
+def test_a_record_without_metadata_is_quarantined_with_its_xml() -> None:
     data = answer(record("101", RECORD.format(id="101")), record("102", None))
-    assert [raw for _, _, raw in read(data)][1] == b""
+    raws = list(records_of(etree.fromstring(data), data, "test"))
+    assert raws[1].data.startswith(b"<record") and b"oai:koha.example.org:102" in raws[1].data
+    _, (problem,) = prepare_page(LIBRARY, raws)
+    assert problem.local_id == "102" and "without a MARC record in its <metadata>" in (
+        problem.reason)
 
 
 def test_an_answer_not_in_utf8_is_serialized_as_utf8() -> None:
