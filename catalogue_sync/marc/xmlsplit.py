@@ -1,7 +1,7 @@
 """Cutting a MARCXML stream into records, so that one damaged record costs only itself.
 
 A whole-document parser stops at the first error: a mismatched tag at record 100 of a dump
-lost the 1,669 records after it, a truncated dump the complete records of its last page.
+failed the dump's harvest, a truncated dump lost the complete records of its last page.
 Here the stream is cut at each ``<record>`` start and ``</record>`` end tag (a byte search,
 fed chunk by chunk, in bounded memory), and each record is parsed on its own, inside the
 namespaces the document declared before its first record. A record that does not parse, or
@@ -112,22 +112,27 @@ class MarcXmlSplitter:
             pieces += self._on_tag(tag)
         if self._depth == 0 and last and (cut := _CUT_START.search(self._buffer, self._scanned)):
             self._open(cut.start())  # the stream ends inside a record's start tag
-        if self._depth == 0:
-            # Bytes between records are held until the next record starts: they may be the
-            # rest of a record whose start tag is damaged, and a stray </record> says so.
-            if last:
-                self._to_envelope(len(self._buffer))
-            elif len(self._buffer) - self._done > MAX_RECORD_BYTES:
-                self._to_envelope(self._safe_end())
-        elif last:
-            pieces.append(self._damaged(len(self._buffer), "the stream ends inside this record "
-                                        "(a truncated file or transfer)"))
-        elif len(self._buffer) - self._done > MAX_RECORD_BYTES:
-            pieces.append(self._damaged(len(self._buffer), f"no </record> within "
-                                        f"{MAX_RECORD_BYTES >> 20} MB of its start"))
+        pieces += self._rest(last)
         self._compact()
         self.pieces += len(pieces)
         return pieces
+
+    def _rest(self, last: bool) -> list[Piece]:
+        """What the bytes after the last tag found become, at the end of a chunk."""
+        too_long = len(self._buffer) - self._done > MAX_RECORD_BYTES
+        if self._depth == 0:
+            # Bytes between records are held until the next record starts: they may be the
+            # rest of a record whose start tag is damaged, and a stray </record> says so.
+            if last or too_long:
+                self._to_envelope(len(self._buffer) if last else self._safe_end())
+            return []
+        if last:
+            reason = "the stream ends inside this record (a truncated file or transfer)"
+        elif too_long:
+            reason = f"no </record> within {MAX_RECORD_BYTES >> 20} MB of its start"
+        else:
+            return []
+        return [self._damaged(len(self._buffer), reason)]
 
     def _on_tag(self, tag: re.Match[bytes]) -> list[Piece]:
         closing, empty = tag.group(1) == b"/", tag.group(0).endswith(b"/>")
