@@ -287,3 +287,7 @@ def test_a_damaged_record_in_a_dump_file_is_quarantined_by_its_001_and_line(
     assert entry.local_id == local_id
     assert "(line 12)" in entry.reason and "tag mismatch: subfield" in entry.reason
     assert entry.origin == f"{path}#record=10"
+    # Named, it leaves the quarantine once the library exports it sound again.
+    path.write_bytes(b"\n<record ".join(records))
+    assert harvest(store, [lib])[library_id].ok
+    assert store.quarantine_list(library_id) == []
