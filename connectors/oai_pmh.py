@@ -8,6 +8,8 @@ limit) and raises on noRecordsMatch. Here:
   5xx, honouring Retry-After;
 - OAI errors sent with an HTTP 4xx status are still read as OAI errors;
 - characters that XML forbids are removed (and counted in the log) before parsing;
+- an answer that some records keep from being well-formed is read without them, and they
+  go to quarantine; an answer broken elsewhere (cut short) is retried;
 - noRecordsMatch is an empty list, badResumptionToken restarts the list a bounded number
   of times, and a token the server already sent stops the harvest instead of looping.
 """
@@ -28,9 +30,10 @@ from sickle.response import OAIResponse
 
 from catalogue_sync.errors import SourceProtocolError, SourceUnavailable
 from catalogue_sync.marc.read import repair_xml
+from catalogue_sync.marc.xmlsplit import DamagedXml
 from catalogue_sync.models import Cursor, HarvestRequest, Page, RawRecord, SourceInfo
 from connectors.base import BaseConnector, ConnectorOptions
-from connectors.oai_records import OAI_NS, records_of
+from connectors.oai_records import OAI_NS, damaged_record, records_of, recovered_page
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +71,13 @@ class _Response(OAIResponse):  # type: ignore[misc]
     """Sickle's response model, parsed once, after repair, without lxml's size limit."""
 
     def __init__(self, http_response: httpx.Response, params: dict[str, str], root: Any,
-                 data: bytes):
+                 data: bytes, damaged: list[DamagedXml] | None = None):
         super().__init__(http_response, params)
         self._root = root
         self.data = data
         """The body as parsed: after repair of characters XML forbids."""
+        self.damaged = damaged or []
+        """Records cut out of the body because they kept it from being well-formed."""
 
     @property
     def xml(self) -> Any:
@@ -159,13 +164,17 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
                 "removed %d characters that XML forbids", removed,
                 extra={"library": self.library.id, "params": params},
             )
+        damaged: list[DamagedXml] = []
         try:
             root = etree.fromstring(data, parser=XML_PARSER)
         except etree.XMLSyntaxError as exc:
-            if response.is_success:
+            if not response.is_success:
+                raise self._http_error(response) from exc
+            recovered = self._recovered(data, params)
+            if recovered is None:
                 # A truncated body is usually a cut connection: worth another try.
                 return _Retry(f"broken XML ({exc})", protocol=True)
-            raise self._http_error(response) from exc
+            data, damaged, root = recovered
         if root.tag != f"{OAI_NS}OAI-PMH":
             if not response.is_success:
                 raise self._http_error(response)
@@ -175,7 +184,22 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
                 url=str(response.url),
             )
         # An OAI error sent with a 4xx status is still an OAI answer: read it as one.
-        return _Response(response, params, root, data)
+        return _Response(response, params, root, data, damaged)
+
+    def _recovered(self, data: bytes, params: dict[str, str]
+                   ) -> tuple[bytes, list[DamagedXml], Any] | None:
+        """A body broken by records in it, without them (they go to quarantine)."""
+        recovered = recovered_page(data)
+        if recovered is None:
+            return None
+        data, damaged = recovered
+        try:
+            root = etree.fromstring(data, parser=XML_PARSER)
+        except etree.XMLSyntaxError:
+            return None
+        log.warning("%d record(s) of the answer are not well-formed XML; the others are "
+                    "read", len(damaged), extra={"library": self.library.id, "params": params})
+        return data, damaged, root
 
     def _http_error(self, response: httpx.Response) -> SourceProtocolError:
         return SourceProtocolError(
@@ -344,7 +368,9 @@ class OaiPmhConnector(BaseConnector[OaiPmhOptions]):
 
     def _records(self, response: _Response) -> Iterator[RawRecord]:
         origin = f"{self.options.url}?{_query(response.params)}"
-        return records_of(response.xml, response.data, origin)
+        yield from records_of(response.xml, response.data, origin)
+        for piece in response.damaged:
+            yield damaged_record(piece, origin)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 
+from catalogue_sync.marc.xmlsplit import DamagedXml, MarcXmlSplitter
 from catalogue_sync.models import RawFormat, RawRecord
 
 OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
@@ -25,6 +26,7 @@ OAI_IDENTIFIER = re.compile(r"^oai:[A-Za-z][A-Za-z0-9.-]*:(.+)$")
 METADATA_OPEN = re.compile(rb"<(?:[\w.-]+:)?metadata\b[^>]*>")
 METADATA_CLOSE = re.compile(rb"</(?:[\w.-]+:)?metadata\s*>")
 ROOT_PREFIX = re.compile(rb"^<([\w.-]+):")
+IDENTIFIER = re.compile(rb"<(?:[\w.-]+:)?identifier>\s*([^<\s]+)\s*</")
 SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
@@ -51,6 +53,39 @@ def records_of(root: Any, data: bytes, origin: str) -> Iterator[RawRecord]:
                             "its <metadata>")
         else:
             yield RawRecord(local_id, datestamp, False, raw, RawFormat.MARCXML, origin)
+
+
+def recovered_page(data: bytes) -> tuple[bytes, list[DamagedXml]] | None:
+    """An answer that is not well-formed because of records in it: the answer without them,
+    and them, to be quarantined.
+
+    None when what lies outside the records is broken too (an answer cut short): such an
+    answer, and its resumption token, are not to be trusted, and the request is retried.
+    """
+    splitter = MarcXmlSplitter(outer=True)
+    try:
+        pieces = splitter.feed(data) + splitter.close()
+    except etree.XMLSyntaxError:
+        return None
+    damaged = [piece for piece in pieces if isinstance(piece, DamagedXml)]
+    if not damaged or splitter.envelope_error is not None:
+        return None
+    kept, at = [], 0
+    for piece in damaged:
+        kept.append(data[at:piece.offset])
+        at = piece.offset + len(piece.data)
+    return b"".join([*kept, data[at:]]), damaged
+
+
+def damaged_record(piece: DamagedXml, origin: str) -> RawRecord:
+    """A record cut out of an answer that it kept from being well-formed."""
+    found = IDENTIFIER.search(piece.data)
+    local_id = local_identifier(found.group(1).decode("utf-8", "replace")) if found else None
+    return RawRecord(
+        local_id=local_id, datestamp=None, deleted=False, data=piece.data,
+        format=RawFormat.MARCXML, origin=f"{origin}#line={piece.line}",
+        damage=piece.reason.replace("MARCXML record", "OAI-PMH record", 1),
+    )
 
 
 def _whole(node: Any) -> bytes:

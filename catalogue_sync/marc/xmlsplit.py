@@ -51,6 +51,8 @@ class DamagedXml:
     line: int
     """The line of the stream where the damaged record starts."""
     reason: str
+    offset: int = 0
+    """Where it starts in the stream (after the removal of characters XML forbids)."""
 
 
 Piece = bytes | DamagedXml
@@ -65,7 +67,11 @@ class MarcXmlSplitter:
     well-formed: something else than MARCXML.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, outer: bool = False) -> None:
+        """``outer``: hand on each outermost record as it is in the stream (an OAI-PMH
+        ``<record>`` with its header), once it parses, instead of the MARC records in it."""
+        self._outer = outer
+        self._base = 0  # the stream offset of self._buffer[0]
         self._repairer = XmlRepairer()
         self._buffer = bytearray()
         self._done = 0  # bytes of the buffer handed on, as pieces or to the envelope
@@ -181,17 +187,21 @@ class MarcXmlSplitter:
         return [self._damaged(end, "a </record> without its start tag")]
 
     def _close(self, end: int) -> list[Piece]:
-        span, line = bytes(self._buffer[self._done:end]), self._start_line
+        span, line, offset = bytes(self._buffer[self._done:end]), self._start_line, self._at()
         self._consume(end)
         self._depth = 0
-        return self._records(span, line)
+        return self._records(span, line, offset)
 
     def _damaged(self, end: int, reason: str) -> DamagedXml:
-        span, line = bytes(self._buffer[self._done:end]), self._start_line
+        span, line, offset = bytes(self._buffer[self._done:end]), self._start_line, self._at()
         self._consume(end)
         self._depth = 0
         self._scanned = max(self._scanned, end)
-        return DamagedXml(span, line, f"not a well-formed MARCXML record (line {line}): {reason}")
+        return DamagedXml(span, line, f"not a well-formed MARCXML record (line {line}): {reason}",
+                          offset)
+
+    def _at(self) -> int:
+        return self._base + self._done
 
     def _to_envelope(self, end: int) -> None:
         self._envelope.feed(bytes(self._buffer[self._done:end]))
@@ -209,6 +219,7 @@ class MarcXmlSplitter:
     def _compact(self) -> None:
         # Once per chunk: deleting each record's bytes as it goes would copy the buffer each time.
         if self._done:
+            self._base += self._done
             del self._buffer[:self._done]
             self._scanned -= self._done
             self._done = 0
@@ -219,14 +230,16 @@ class MarcXmlSplitter:
 
     # --- reading one record ------------------------------------------------------------------
 
-    def _records(self, span: bytes, line: int) -> list[Piece]:
+    def _records(self, span: bytes, line: int, offset: int) -> list[Piece]:
         context = self._context or _Context.of(self._envelope)
         try:
             root = etree.fromstring(context.opening + span + context.closing, self._parser)
         except etree.XMLSyntaxError as exc:
-            offset = line - 1
-            reason = f"not a well-formed MARCXML record (line {(exc.lineno or 1) + offset}): "
-            return [DamagedXml(span, line, reason + _message(exc, offset))]
+            lines = line - 1
+            reason = f"not a well-formed MARCXML record (line {(exc.lineno or 1) + lines}): "
+            return [DamagedXml(span, line, reason + _message(exc, lines), offset)]
+        if self._outer:
+            return [span]
         records = [element for element in root.iter("{*}record")
                    if next(element.iterchildren(*_MARC_FIELDS), None) is not None]
         if not records and not context.oai and len(root):

@@ -320,3 +320,43 @@ async def test_check_reports_identify_formats_and_a_sample(server: respx.Route) 
 ])
 def test_local_identifier(identifier: str, local: str) -> None:
     assert local_identifier(identifier) == local
+
+
+# --- a broken record in an answer (issue 12) ----------------------------------------------------
+
+
+def page_with(damage: tuple[bytes, bytes]) -> Handler:
+    def list_records(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("resumptionToken"):
+            return ok("list-records-2.xml")
+        body = doc("list-records-1.xml").replace(*damage, 1)
+        return httpx.Response(200, content=body, headers={"Content-Type": "text/xml"})
+
+    return koha(list_records)
+
+
+async def test_a_record_that_breaks_the_answers_xml_is_quarantined_and_the_rest_read(
+        server: respx.Route, caplog: pytest.LogCaptureFixture) -> None:
+    server.side_effect = page_with((b"<subfield code=\"f\">Albert Camus",
+                                    b"<subfield code=\"f\">Albert Camus &eacute;"))
+    pages = await harvest()
+    records = [record for page in pages for record in page.records]
+    assert [(r.local_id, r.deleted, r.damage is None) for r in records] == [
+        ("102", True, True), ("101", False, False), ("103", False, True)]
+    broken = records[1]
+    assert broken.damage is not None and "Entity 'eacute' not defined" in broken.damage
+    assert "not a well-formed OAI-PMH record (line " in broken.damage
+    assert broken.data.startswith(b"<record>") and b"oai:koha.example.org:101" in broken.data
+    assert broken.origin.endswith("#line=6")
+    # The answer's resumption token is still followed: the list goes on.
+    assert pages[0].cursor.resume is not None and len(pages) == 2
+    assert "1 record(s) of the answer are not well-formed XML" in caplog.text
+    assert len(requested(server)) == 2  # read at once, not retried
+
+
+async def test_an_answer_cut_short_is_retried_not_read_in_part(server: respx.Route) -> None:
+    cut = doc("list-records-1.xml")[:-300]
+    server.side_effect = koha(lambda request: httpx.Response(200, content=cut))
+    with pytest.raises(SourceProtocolError, match="broken XML"):
+        await harvest(max_retries=1)
+    assert len(requested(server)) == 2
