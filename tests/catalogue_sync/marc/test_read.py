@@ -299,3 +299,17 @@ def test_marcxml_splitter_reports_a_record_never_closed_and_goes_on() -> None:
     assert len(broken) == 1 and "is not closed before the next record" in broken[0].reason
     assert b"e-book/007" in broken[0].data
     assert splitter.envelope_error is None
+
+
+def test_marcxml_splitter_reads_records_in_the_documents_namespaces_and_encoding() -> None:
+    data = ('<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+            '<marc:collection xmlns:marc="http://www.loc.gov/MARC21/slim">\n'
+            '  <!-- xmlns:marc="urn:not-this-one" -->\n'
+            '  <marc:record><marc:leader>00000nam a2200000 a 4500</marc:leader>'
+            '<marc:controlfield tag="001">Éloïse</marc:controlfield></marc:record>\n'
+            '</marc:collection>\n').encode("latin-1")
+    splitter = MarcXmlSplitter()
+    (piece,) = [p for at in range(0, len(data), 7) for p in splitter.feed(data[at:at + 7])]
+    assert splitter.close() == [] and splitter.envelope_error is None
+    assert isinstance(piece, bytes) and b'xmlns:marc="http://www.loc.gov/MARC21/slim"' in piece
+    assert record_from_marcxml_bytes(piece)["001"].data == "Éloïse"
