@@ -40,11 +40,13 @@ $(INSTALLED): pyproject.toml
 bench: $(INSTALLED) services
 	$(BIN)/python bench/harvest.py
 
-# A long fuzz of the MARC and OAI-PMH readers; the test suite runs 200 fixed examples each.
+# A long fuzz of every reader of outside input (MARC, OAI-PMH, KBART, ...); the test suite
+# runs a small fixed budget of each (tests/fuzzing.py).
 FUZZ_EXAMPLES ?= 10000
+FUZZ_TESTS = tests/catalogue_sync/marc/test_fuzz_readers.py tests/connectors/test_fuzz_oai_pmh.py \
+	tests/catalogue_sync/test_fuzz_kbart.py tests/catalogue_sync/online/test_fuzz_online_records.py
 fuzz: $(INSTALLED)
-	CATALOGUE_SYNC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider \
-		tests/catalogue_sync/marc/test_fuzz_readers.py tests/connectors/test_fuzz_oai_pmh.py
+	CATALOGUE_SYNC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider $(FUZZ_TESTS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info node_modules

@@ -14,7 +14,9 @@ and ``title_id`` (the vendor's own id: what tells a changed title from a new one
 package is imported again). A file without one of them in its header is refused whole
 (``SourceProtocolError``). A row that breaks the rules is never dropped: it comes back as a
 ``KbartProblem`` with its line number, its raw bytes and a reason naming the column, for the
-quarantine; the other rows are read on.
+quarantine; the other rows are read on. A value holding a control character (a NUL, a
+vertical tab: no text, and no MARCXML record, may hold one) or a title_url that is no http(s)
+address (an unclosed IPv6 bracket included) is such a row.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ PUBLICATION_TYPES = ("serial", "monograph")
 _LINE_END = re.compile(rb"\r\n|\n|\r")
 _DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 _HEADER_NOISE = re.compile(r"[\s\-]+")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters no text (and no XML record made of it) may hold: C0 controls but the tab and
+line ends, and the two Unicode non-characters U+FFFE and U+FFFF."""
 BOM = b"\xef\xbb\xbf"
 
 
@@ -197,6 +202,7 @@ def _values(columns: list[str], raw: bytes) -> dict[str, str]:
 
 def _title(number: int, values: dict[str, str], seen: dict[str, int]) -> KbartTitle:
     title_id = values.get("title_id", "")
+    _check_text(values, title_id)
     for name in REQUIRED:
         if not values.get(name):
             raise _BadRow(f"{name} is empty (required)", title_id or None)
@@ -216,6 +222,18 @@ def _title(number: int, values: dict[str, str], seen: dict[str, int]) -> KbartTi
     return KbartTitle(line=number, **{**values, "publication_type": kind})
 
 
+def _check_text(values: dict[str, str], title_id: str) -> None:
+    """A value holding a control character is a damaged row, not a title to offer."""
+    for name, value in values.items():
+        if found := _CONTROL.search(value):
+            raise _BadRow(f"{name} holds the control character U+{ord(found.group()):04X} "
+                          f"(character {found.start() + 1}); KBART values are plain text",
+                          None if _CONTROL.search(title_id) else title_id or None)
+
+
 def _http_url(value: str) -> bool:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed or misplaced IPv6 bracket: "http://[x.example/"
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value

@@ -80,6 +80,28 @@ def test_a_title_id_twice_keeps_the_first_and_quarantines_the_second() -> None:
     assert found.problems[0].reason == "line 3: title_id 'A1' is already on line 2"
 
 
+def test_a_title_url_with_a_broken_bracket_is_quarantined_and_the_others_read() -> None:
+    # urlsplit raises on an unclosed IPv6 bracket: the whole list used to fail with it.
+    data = (b"title_id\tpublication_title\ttitle_url\n"
+            b"A1\tUn\thttp://[x.example/1\nA2\tDeux\thttps://x.example/2\n")
+    found = read_kbart(data, "bracket.txt")
+    assert [title.title_id for title in found.titles] == ["A2"]
+    assert found.problems[0].reason == (
+        "line 2: title_url is not an http(s) address: 'http://[x.example/1'")
+
+
+def test_a_value_with_a_control_character_is_quarantined_naming_its_column() -> None:
+    # It was read as a title, which then could not be made a MARCXML record.
+    data = (b"title_id\tpublication_title\ttitle_url\n"
+            b"A1\tUn\x00deux\thttps://x.example/1\nA2\tDeux\thttps://x.example/2\n")
+    found = read_kbart(data, "nul.txt")
+    assert [title.title_id for title in found.titles] == ["A2"]
+    assert (found.problems[0].line, found.problems[0].title_id) == (2, "A1")
+    assert found.problems[0].reason == (
+        "line 2: publication_title holds the control character U+0000 (character 3); KBART "
+        "values are plain text")
+
+
 @pytest.mark.parametrize(("header", "missing"), [
     ("publication_title\ttitle_url", "title_id"),
     ("publication_title,title_url,title_id", "title_url, title_id"),
