@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from catalogue_sync.cql.clauses import CONTEXT_SETS, RELATIONS, search_clause
 from catalogue_sync.cql.tokens import CqlError, Token, tokenize
 from catalogue_sync.index.query import AllOf, AnyOf, Query, Without
@@ -11,6 +13,7 @@ MAX_BOOLEANS = 32
 MAX_DEPTH = 16
 """Nesting the search tree may reach (the index refuses more than 20)."""
 BOOLEANS = ("and", "or", "not", "prox")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 HARMLESS_MODIFIERS = ("ignorecase", "ignoreaccents")
 """Relation modifiers the index does anyway (it folds case and accents)."""
 
@@ -19,6 +22,10 @@ def parse(text: str) -> Query:
     """The search tree of a CQL query (see the package doc), or CqlError."""
     if len(text) > MAX_QUERY:
         raise CqlError(12, f"the query has {len(text)} characters; at most {MAX_QUERY}")
+    if found := _SURROGATE.search(text):
+        raise CqlError(10, f"the query holds U+{ord(found.group()):04X}, half of a UTF-16 "
+                           "pair and no character; send the query as UTF-8 text",
+                       position=found.start())
     parser = _Parser(tokenize(text))
     if parser.peek().kind == "end":
         raise CqlError(10, "the query is empty", position=0)

@@ -27,7 +27,9 @@ MAX_LENGTH = 1000
 """Characters a search box query may have (a long title with its author is under 300)."""
 
 _PIECE = re.compile(r'(-*)(?:["«“”„]([^"«»“”„]*)["»“”„]?|([^\s"«“”„]+))')
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters, and the halves of a UTF-16 pair that a client sent alone (no text
+holds one: the index could not even encode it), read as spaces."""
 _ISBN = re.compile(r"97[89][0-9]{10}|[0-9]{9}[0-9X]")
 _ISSN = re.compile(r"[0-9]{4}-?[0-9]{3}[0-9X]")
 _SPACED_NUMBER = re.compile(r"(?<![\w-])[0-9][0-9 -]{8,20}[0-9Xx](?![\w-])")

@@ -241,3 +241,10 @@ def test_queries_of_the_subset_always_parse() -> None:
     for _ in range(3_000):
         query = random_query(rng)
         assert parse(query) is not None, query
+
+
+def test_a_lone_utf16_half_is_a_syntax_error_at_its_place() -> None:
+    # It reached the index, which could not encode it (UnicodeEncodeError).
+    with pytest.raises(CqlError, match=r"U\+D800.*\(at character 10\)") as refused:
+        parse("dc.title=\ud800")
+    assert refused.value.diagnostic == 10 and refused.value.position == 9

@@ -103,3 +103,10 @@ def test_odd_trees_and_filters_never_crash(sandbox_catalogue: Catalogue) -> None
                                           limit=rng.randint(0, 100),
                                           offset=rng.randint(0, 10_000))
         assert result.total >= len(result.hits)
+
+
+def test_a_lone_utf16_half_is_a_space_and_the_other_words_are_searched(
+        marc_catalogue: Catalogue) -> None:
+    # The index could not encode it: the search failed with a UnicodeEncodeError.
+    assert parse("camus\ud800peste") == AllOf((any_("camus"), any_("peste")))
+    marc_catalogue.search("camus\udfff")
