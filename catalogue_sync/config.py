@@ -499,19 +499,36 @@ def describe_validation_error(where: str, error: ValidationError, *, sep: str = 
 
 def load_network(path: Path) -> NetworkConfig:
     """Read and validate network.toml."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: no network file here; run 'catalogue-sync init' to write one"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    data = _network_table(path)
+    if "path" in data:
+        raise ConfigError(f"{path}: 'path' at the top of the file is not a setting (the "
+                          "file's place is where it is read from); remove it")
     try:
         return NetworkConfig(path=path, **data)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(str(path), exc)) from exc
 
+
+def _network_table(path: Path) -> dict[str, Any]:
+    """The network file's TOML, or a ConfigError naming the line that keeps it from it."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no network file here; run 'catalogue-sync init' to write one"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})"
+                          ) from exc
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line}, "
+                          f"column {column}); save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
 NETWORK_TEMPLATE = '''\
 # catalogue-sync network file: the member libraries of the network.
