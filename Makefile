@@ -45,7 +45,8 @@ bench: $(INSTALLED) services
 FUZZ_EXAMPLES ?= 10000
 FUZZ_TESTS = tests/catalogue_sync/marc/test_fuzz_readers.py tests/connectors/test_fuzz_oai_pmh.py \
 	tests/catalogue_sync/test_fuzz_kbart.py tests/catalogue_sync/online/test_fuzz_online_records.py \
-	tests/catalogue_sync/index/test_fuzz_search_box.py tests/catalogue_sync/test_fuzz_config.py
+	tests/catalogue_sync/index/test_fuzz_search_box.py tests/catalogue_sync/test_fuzz_config.py \
+	tests/connectors/test_fuzz_sip2.py tests/connectors/test_fuzz_koha.py
 fuzz: $(INSTALLED)
 	CATALOGUE_SYNC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider $(FUZZ_TESTS)
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ MAX_PAGES = 50
 """A record with more pages of items than this is read no further (a loop, not a record)."""
 TOKEN_MARGIN = 30.0
 """Seconds before its expiry an OAuth2 token is renewed."""
+DEFAULT_TOKEN_LIFETIME = 3600.0
+"""Seconds a token is taken to last when the token answer does not say (``expires_in``)."""
 
 
 class KohaApiOptions(ConnectorOptions):
@@ -221,7 +224,7 @@ class KohaApi:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             raise self.protocol_error("the token answer has no access_token", response)
-        lifetime = float(body.get("expires_in") or 3600)
+        lifetime = token_lifetime(body.get("expires_in"))
         _TOKENS[self.token_key] = _Token(body["access_token"],
                                          time.monotonic() + max(lifetime - TOKEN_MARGIN, 1.0))
         return str(body["access_token"])
@@ -316,10 +319,22 @@ def koha_status(entry: dict[str, Any]) -> tuple[ItemStatus, str | None]:
     return ItemStatus.AVAILABLE, None
 
 
+def token_lifetime(value: Any) -> float:
+    """The seconds a token is good for (``expires_in``); an hour when Koha gives none, or
+    anything but a positive number (the token itself is still good)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return DEFAULT_TOKEN_LIFETIME
+    try:
+        lifetime = float(value)
+    except ValueError:
+        return DEFAULT_TOKEN_LIFETIME
+    return lifetime if math.isfinite(lifetime) and lifetime > 0 else DEFAULT_TOKEN_LIFETIME
+
+
 def _number(value: Any) -> int:
     try:
         return int(value or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's 1e999 is infinity
         return 1  # an authorised value we cannot read still says "not 0"
 
 

@@ -19,7 +19,7 @@ from catalogue_sync.availability.provider import ItemStatus
 from catalogue_sync.config import ConnectorConfig, LibraryConfig
 from catalogue_sync.errors import ConfigError, SourceProtocolError, SourceUnavailable
 from catalogue_sync.models import Flavour, Item
-from connectors import registry
+from connectors import koha_rest, registry
 from connectors.koha_rest import KohaRestProvider, koha_item
 from services.sandbox import SandboxNetwork
 from services.sandbox.circulation import koha_items
@@ -235,3 +235,27 @@ def test_a_password_variable_that_is_not_set_is_a_config_error(
     monkeypatch.delenv(PASSWORD_ENV)
     with pytest.raises(ConfigError, match=f"availability: environment variable {PASSWORD_ENV}"):
         ask(library("http://koha.invalid/api/v1"), ["1"])
+
+
+def test_a_not_for_loan_status_too_large_for_an_integer_is_not_for_loan() -> None:
+    # JSON's 1e999 reads as infinity: int() raised an OverflowError out of the provider.
+    entry = {**json.loads(FIXTURE.read_text())[0], "effective_not_for_loan_status": 1e999}
+    assert koha_item(entry).status == "not-for-loan"
+
+
+@pytest.mark.parametrize("expires_in", [[3600], {"s": 1}, "soon", "NaN", -5, True])
+def test_a_token_lifetime_that_is_no_number_is_an_hour(expires_in: object,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # float() of a list raised a TypeError, of "soon" a ValueError, out of the sign-in.
+    monkeypatch.setenv("TEST_KOHA_SECRET", "s3cret")
+    monkeypatch.setattr(koha_rest, "_TOKENS", {})  # no token of another test
+    url = "http://koha.invalid/api/v1"
+    config = library(url, user=None, password_env=None, client_id="cs",
+                     client_secret_env="TEST_KOHA_SECRET")
+    with respx.mock:
+        respx.post(f"{url}/oauth/token").respond(
+            200, json={"access_token": "t0k3n", "expires_in": expires_in})
+        respx.get(f"{url}/biblios/7/items").respond(200, json=[])
+        assert ask(config, ["7"]) == {"7": []}
+        assert ask(config, ["7"]) == {"7": []}  # the token is kept: no second sign-in
+        assert respx.calls.call_count == 3
