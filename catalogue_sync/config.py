@@ -10,9 +10,12 @@ Service settings come from the environment (prefix ``CATALOGUE_SYNC_``) through
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -107,6 +110,41 @@ class HoldingsMapping(_Strict):
         preset = HOLDINGS_PRESETS[self.preset or DEFAULT_PRESET[flavour]]
         given = self.model_dump(exclude_unset=True, exclude={"preset"})
         return HoldingsMapping(**{**preset, **given})
+
+
+@dataclass(frozen=True)
+class NormalizerSettings:
+    """The settings of a library that the normalizer reads, and nothing else.
+
+    ``marc.parse`` hands the normalizer only this, so these fields are exactly what a
+    library's records are derived with beside the code (``NORMALIZER_VERSION``): each stored
+    record carries their ``digest``, and a change to any of them makes the library's records
+    stale (``records renormalize``). A setting the normalizer comes to read belongs here.
+    """
+
+    flavour: Flavour
+    encoding: Literal["auto", "utf-8", "marc-8"]
+    """Character set of ISO 2709 records (see ``LibraryConfig.encoding``)."""
+    id_field: str
+    holdings: HoldingsMapping
+    """The holdings mapping with its preset resolved: the same items, the same digest."""
+
+    @cached_property
+    def digest(self) -> str:
+        """A short fingerprint of every field, stable across processes and releases."""
+        canonical = {item.name: _canonical(getattr(self, item.name)) for item in fields(self)}
+        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:SETTINGS_DIGEST_LENGTH]
+
+
+SETTINGS_DIGEST_LENGTH = 16
+"""Hex digits of ``NormalizerSettings.digest`` kept: 64 bits tell settings apart."""
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return getattr(value, "value", value)  # an enum by its value
 
 
 class ConnectorConfig(BaseModel):
@@ -246,6 +284,11 @@ class LibraryConfig(_Strict):
     def item_mapping(self) -> HoldingsMapping:
         """The holdings mapping with its preset resolved (once: it is read for every record)."""
         return self.holdings.resolved(self.flavour)
+
+    @cached_property
+    def normalizer_settings(self) -> NormalizerSettings:
+        """What of this table the normalizer reads (once: it is read for every record)."""
+        return NormalizerSettings(self.flavour, self.encoding, self.id_field, self.item_mapping)
 
     def opac_link(self, local_id: str) -> str | None:
         """The library's OPAC page of one of its records; None without ``opac_url``."""
@@ -577,7 +620,9 @@ url = "{database}"
 # retention_months = 13       # raw usage events are deleted after this many months
 # purge_schedule = "30 3 * * *"   # when (cron, UTC)
 
-# One table per member library, for example:
+# One table per member library, for example. Changing its flavour, encoding, id_field or
+# holdings changes what its records normalize to: `catalogue-sync status` then says to run
+# `catalogue-sync records renormalize ID`.
 #
 # [libraries.poitiers-fm]
 # name = "Médiathèque François-Mitterrand"

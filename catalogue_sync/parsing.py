@@ -71,7 +71,8 @@ def prepare_page(library: LibraryConfig, records: Sequence[RawRecord]) -> Prepar
             continue
         assert normalized.local_id is not None  # parse_raw rejects records without an id
         good.append(IncomingRecord(normalized.local_id, raw.datestamp, False, raw.data,
-                                   raw.format, normalized))
+                                   raw.format, normalized,
+                                   settings_digest=library.normalizer_settings.digest))
     return good, problems
 
 

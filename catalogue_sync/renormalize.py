@@ -1,13 +1,17 @@
-"""Normalizing stored records again when the normalizer changes (RecordManager's renormalize).
+"""Normalizing stored records again when the normalizer or a library's settings change
+(RecordManager's renormalize).
 
-Every source record carries the ``NORMALIZER_VERSION`` that derived its fields. After an
-upgrade that raises it, ``renormalize`` reads a library's records an older version derived,
-a batch at a time in local id order, parses their stored raw bytes again as the library
-catalogues them, and in one transaction per batch:
+Every source record carries the ``NORMALIZER_VERSION`` that derived its fields and the
+digest of the library's settings it was derived with (``config.NormalizerSettings``: its
+flavour, encoding, id_field and holdings mapping). After an upgrade that raises the
+version, or a change of those settings in network.toml, ``renormalize`` reads a library's
+records derived otherwise (``store.records.is_stale``), a batch at a time in local id
+order, parses their stored raw bytes again as the library catalogues them, and in one
+transaction per batch:
 
 - rewrites the fields that came out different, with a new change number: the next
   incremental merge re-merges those records, and only those, and the index follows;
-- stamps the new version on records whose fields came out the same (nothing downstream
+- stamps the new version and settings on records whose fields came out the same (nothing downstream
   moves);
 - quarantines a record that no longer parses, with its raw bytes and the reason; the stored
   record keeps its fields and stays in the catalogue, never dropped;
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -40,7 +44,7 @@ from catalogue_sync.online.sources import OnlineSource, online_sources
 from catalogue_sync.store import IncomingProblem, Store
 from catalogue_sync.store import renormalizing as stored
 from catalogue_sync.store.records import lock_change_seq, normalized_columns, set_versions
-from catalogue_sync.store.renormalizing import StaleRecord
+from catalogue_sync.store.renormalizing import Derivation, StaleRecord
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,8 @@ class RenormalizeOutcome:
 
     library: str
     version: int
+    digest: str
+    """The digest of the library's normalizer settings its records now carry."""
     counts: RenormalizeCounts = field(default_factory=RenormalizeCounts)
     resumed: bool = False
     """It continued a run that was interrupted."""
@@ -87,13 +93,15 @@ class RenormalizeOutcome:
 
 @dataclass(frozen=True, slots=True)
 class StaleCount:
-    """A library's records an older normalizer derived."""
+    """A library's records an older normalizer, or other settings of it, derived."""
 
     library: str
     stale: int
     """Renormalizing would read them: ``records renormalize`` brings them up to date."""
     unreadable: int
     """Renormalizing found they no longer parse: they wait in quarantine."""
+    settings: int = 0
+    """Of ``stale``, those this normalizer derived with other settings of the library."""
 
 
 Progress = Callable[[str, RenormalizeCounts], None]
@@ -107,23 +115,36 @@ def sources(network: NetworkConfig) -> dict[str, Source]:
     return {**network.libraries, **online_sources(network)}
 
 
-def stale_counts(store: Store, libraries: Sequence[str]) -> list[StaleCount]:
-    """For each library given, in that order, its records an older normalizer derived."""
-    with store.transaction("counting records an older normalizer derived") as connection:
-        counts = stored.count_stale(connection, libraries, normalizer_version())
-    return [StaleCount(library, *counts.get(library, (0, 0))) for library in libraries]
+def derivation(source: Source) -> Derivation:
+    """What the source's records are derived with now: this normalizer, and a library's
+    normalizer settings (a package's titles are derived by code alone)."""
+    digest = source.normalizer_settings.digest if isinstance(source, LibraryConfig) else ""
+    return Derivation(normalizer_version(), digest)
+
+
+def stale_counts(store: Store, libraries: Iterable[Source]) -> list[StaleCount]:
+    """For each source given, in that order, its records the code or settings running now
+    would not derive as stored."""
+    now = {library.id: derivation(library) for library in libraries}
+    with store.transaction("counting records derived otherwise") as connection:
+        tallies = stored.count_stale(connection, now)
+    return [StaleCount(library, tally.stale, tally.unreadable, tally.settings)
+            for library, tally in ((library, tallies.get(library, stored.StaleTally()))
+                                   for library in now)]
 
 
 def renormalize(store: Store, library: Source, *, batch: int = BATCH,
                 progress: Progress | None = None,
                 should_stop: Callable[[], bool] | None = None) -> RenormalizeOutcome:
-    """Bring every record of ``library`` to the current normalizer (see the module doc)."""
+    """Bring every record of ``library`` to the current normalizer and settings (see the
+    module doc)."""
     started = time.monotonic()
-    outcome = RenormalizeOutcome(library.id, normalizer_version())
+    now = derivation(library)
+    outcome = RenormalizeOutcome(library.id, now.version, now.digest)
     after = _start(store, outcome)
     while not (should_stop and should_stop()):
         with store.transaction(f"[{library.id}] reading records to renormalize") as connection:
-            records = stored.read_stale(connection, library.id, outcome.version, after, batch)
+            records = stored.read_stale(connection, library.id, now, after, batch)
         done = len(records) < batch
         after = records[-1].local_id if records else after
         outcome.counts.add(_batch(store, library, outcome, records, after, done))
@@ -136,21 +157,24 @@ def renormalize(store: Store, library: Source, *, batch: int = BATCH,
     outcome.seconds = time.monotonic() - started
     log.info("renormalized" if outcome.complete else "renormalizing stopped",
              extra={"library": library.id, "version": outcome.version,
-                    **outcome.counts.as_dict(), "seconds": round(outcome.seconds, 1)})
+                    "settings": outcome.digest, **outcome.counts.as_dict(),
+                    "seconds": round(outcome.seconds, 1)})
     return outcome
 
 
 def _start(store: Store, outcome: RenormalizeOutcome) -> str:
-    """The cursor to go on from: an interrupted run's to this version, else the start."""
+    """The cursor to go on from: an interrupted run's to this version and settings (those
+    it did are derived with them), else the start."""
+    to = Derivation(outcome.version, outcome.digest)
     with store.transaction(f"[{outcome.library}] starting to renormalize",
                            writes=True) as connection:
         cursor = stored.read_cursor(connection, outcome.library)
-        if cursor and cursor.version == outcome.version and not cursor.finished:
+        if cursor and Derivation(cursor.version, cursor.digest) == to and not cursor.finished:
             outcome.resumed = True
             outcome.counts = RenormalizeCounts.from_dict(cursor.counts)
             return cursor.after
-        stored.start_cursor(connection, outcome.library, outcome.version,
-                            RenormalizeCounts().as_dict(), _now())
+        stored.start_cursor(connection, outcome.library, to, RenormalizeCounts().as_dict(),
+                            _now())
         return ""
 
 
@@ -169,9 +193,10 @@ def _batch(store: Store, library: Source, outcome: RenormalizeOutcome,
         first_seq = lock_change_seq(connection) + 1  # no harvest stores a page meanwhile
         current = stored.still_stale(connection, library.id, records)
         changed = [row for row in derived.changed if row[0] in current]
-        stored.rewrite(connection, library.id, first_seq, outcome.version, changed)
+        stored.rewrite(connection, library.id, first_seq,
+                       Derivation(outcome.version, outcome.digest), changed)
         set_versions(connection, library.id,
-                     [(local_id, outcome.version) for local_id in derived.same
+                     [(local_id, outcome.version, outcome.digest) for local_id in derived.same
                       if local_id in current])
         problems = [p for p in derived.problems if p.local_id in current]
         stored.replace_problems(connection, library.id, sorted(current), problems, _now())

@@ -75,6 +75,7 @@ class _Known:
     checksum: str
     deleted: bool
     normalizer_version: int
+    settings_digest: str
 
 
 @dataclass(slots=True)
@@ -85,7 +86,8 @@ class _Plan:
     changed: list[tuple[IncomingRecord, str]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     stale: list[tuple[IncomingRecord, str]] = field(default_factory=list)
-    """Sent again unchanged, but stored as an older normalizer derived it."""
+    """Sent again unchanged, but stored as an older normalizer or other settings derived
+    it."""
     restamped: list[IncomingRecord] = field(default_factory=list)
     """Stale records the current normalizer derives the same fields from."""
 
@@ -112,7 +114,8 @@ def write_records(
     _upsert(connection, live, update=None)
     _upsert(connection, gone, update=DELETION_UPDATES)
     _mark_seen(connection, library, run_id, plan.unchanged)
-    set_versions(connection, library, [(r.local_id, r.normalizer_version) for r in plan.restamped])
+    set_versions(connection, library, [(r.local_id, r.normalizer_version, r.settings_digest)
+                                       for r in plan.restamped])
     if plan.changed:
         set_change_seq(connection, first_seq + len(plan.changed) - 1)
     return plan.counts
@@ -127,9 +130,10 @@ def _latest_per_id(records: Sequence[IncomingRecord]) -> dict[str, IncomingRecor
 def _known(connection: sa.Connection, library: str, ids: list[str]) -> dict[str, _Known]:
     """Checksum and deleted flag of the page's records already stored."""
     table = source_records.c
-    rows = lookup(connection, library, ids,
-                  [table.checksum, table.deleted, table.normalizer_version])
-    return {row.local_id: _Known(row.checksum, row.deleted, row.normalizer_version)
+    rows = lookup(connection, library, ids, [table.checksum, table.deleted,
+                                             table.normalizer_version, table.settings_digest])
+    return {row.local_id: _Known(row.checksum, row.deleted, row.normalizer_version,
+                                 row.settings_digest)
             for row in rows}
 
 
@@ -194,8 +198,21 @@ def _plan(records: dict[str, IncomingRecord], known: dict[str, _Known]) -> _Plan
 
 
 def _behind(record: IncomingRecord, before: _Known) -> bool:
-    # Older only: a worker not yet upgraded must not take records back to its own version.
-    return not record.deleted and before.normalizer_version < record.normalizer_version
+    """Whether the stored fields are stale to this process: see ``is_stale``."""
+    return not record.deleted and is_stale(before.normalizer_version, before.settings_digest,
+                                           record.normalizer_version, record.settings_digest)
+
+
+def is_stale(version: int, digest: str, current: int, current_digest: str) -> bool:
+    """Whether fields derived by ``version`` with settings ``digest`` are behind a process
+    deriving with ``current`` and ``current_digest``.
+
+    Versions are ordered, so an older version only is behind: a worker not yet upgraded
+    never takes records back to its own. Settings have no order: under the same version,
+    other settings are behind, so the last process to derive a record wins (processes
+    reading different network.toml files would take turns).
+    """
+    return version < current or (version == current and digest != current_digest)
 
 
 def _renormalize_stale(connection: sa.Connection, library: str, plan: _Plan) -> None:
@@ -222,18 +239,21 @@ def derived_fields(connection: sa.Connection, library: str, ids: Sequence[str]
             for row in lookup(connection, library, ids, columns)}
 
 
-def set_versions(connection: sa.Connection, library: str, versions: Sequence[tuple[str, int]]
-                 ) -> None:
-    """Record that these records' fields are what these normalizer versions derive."""
+def set_versions(connection: sa.Connection, library: str,
+                 versions: Sequence[tuple[str, int, str]]) -> None:
+    """Record that these records' fields are what these (local id, normalizer version,
+    settings digest) derive."""
     if versions:
         table = source_records.c
         stamp = (
             sa.update(source_records)
             .where(table.library == library, table.local_id == sa.bindparam("b_local_id"))
-            .values(normalizer_version=sa.bindparam("b_version"))
+            .values(normalizer_version=sa.bindparam("b_version"),
+                    settings_digest=sa.bindparam("b_digest"))
         )
-        connection.execute(stamp, [{"b_local_id": local_id, "b_version": version}
-                                   for local_id, version in versions])
+        connection.execute(stamp, [{"b_local_id": local_id, "b_version": version,
+                                    "b_digest": digest}
+                                   for local_id, version, digest in versions])
 
 
 def _count_change(counts: PageCounts, record: IncomingRecord, before: _Known | None) -> None:
@@ -261,6 +281,7 @@ def _row(
         "last_seen_run": run_id,
         "change_seq": seq,
         "normalizer_version": record.normalizer_version,
+        "settings_digest": record.settings_digest,
     }
 
 
@@ -400,6 +421,7 @@ def stored_record(row: sa.Row[Any]) -> StoredRecord:
         change_seq=row.change_seq,
         harvested_at=row.harvested_at,
         normalizer_version=row.normalizer_version,
+        settings_digest=row.settings_digest,
     )
 
 

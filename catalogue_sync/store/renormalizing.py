@@ -1,5 +1,6 @@
-"""What renormalizing reads and writes: records an older normalizer derived, their new
-fields, the quarantine entries of those that no longer parse, and each library's cursor.
+"""What renormalizing reads and writes: stale records (an older normalizer or other
+settings of their library derived them, ``records.is_stale``), their new fields, the
+quarantine entries of those that no longer parse, and each library's cursor.
 
 The batch read is a keyset page in local id order after the cursor; the writes of a batch,
 its cursor and its counts are one transaction (``catalogue_sync/renormalize.py``).
@@ -7,7 +8,7 @@ its cursor and its counts are one transaction (``catalogue_sync/renormalize.py``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from catalogue_sync.models import RawFormat
-from catalogue_sync.store.records import DERIVED_FIELDS, chunks, lookup, set_change_seq
+from catalogue_sync.store.records import (
+    DERIVED_FIELDS,
+    chunks,
+    is_stale,
+    lookup,
+    set_change_seq,
+)
 from catalogue_sync.store.schema import (
     dialect_insert,
     quarantine,
@@ -31,14 +38,34 @@ next renormalization's verdict on the same record."""
 
 @dataclass(frozen=True, slots=True)
 class StaleRecord:
-    """A live record an older normalizer derived: its raw bytes and its stored fields."""
+    """A live stale record: its raw bytes and its stored fields."""
 
     local_id: str
     checksum: str
     data: bytes
     format: RawFormat
     version: int
+    digest: str
     fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """What records are derived with now: the normalizer's version and, for a library, the
+    digest of its settings (``config.NormalizerSettings``; empty for a vendor package)."""
+
+    version: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class StaleTally:
+    """A library's live stale records, and those of them found unreadable."""
+
+    stale: int = 0
+    unreadable: int = 0
+    settings: int = 0
+    """Of ``stale``, those the current version derived with other settings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,42 +73,53 @@ class Cursor:
     """Where a library's renormalization stands: done up to ``after``, with its counts."""
 
     version: int
+    digest: str
     after: str
     counts: dict[str, int]
     finished: bool
 
 
-def read_stale(connection: sa.Connection, library: str, version: int, after: str,
+def _stale(now: Derivation) -> sa.ColumnElement[bool]:
+    """``records.is_stale`` in SQL."""
+    table = source_records.c
+    return sa.or_(table.normalizer_version < now.version,
+                  sa.and_(table.normalizer_version == now.version,
+                          table.settings_digest != now.digest))
+
+
+def read_stale(connection: sa.Connection, library: str, now: Derivation, after: str,
                limit: int) -> list[StaleRecord]:
-    """Up to ``limit`` live records of ``library`` derived before ``version``, after the
-    local id ``after``, in local id order."""
+    """Up to ``limit`` live records of ``library`` stale to ``now``, after the local id
+    ``after``, in local id order."""
     table = source_records.c
     query = (
         sa.select(table.local_id, table.checksum, table.data, table.raw_format,
-                  table.normalizer_version, *(table[name] for name in DERIVED_FIELDS))
-        .where(table.library == library, sa.not_(table.deleted),
-               table.normalizer_version < version, table.local_id > after)
+                  table.normalizer_version, table.settings_digest,
+                  *(table[name] for name in DERIVED_FIELDS))
+        .where(table.library == library, sa.not_(table.deleted), _stale(now),
+               table.local_id > after)
         .order_by(table.local_id).limit(limit)
     )
     return [StaleRecord(row.local_id, row.checksum, bytes(row.data), RawFormat(row.raw_format),
-                        row.normalizer_version, {name: getattr(row, name) for name in
-                                                 DERIVED_FIELDS})
+                        row.normalizer_version, row.settings_digest,
+                        {name: getattr(row, name) for name in DERIVED_FIELDS})
             for row in connection.execute(query)]
 
 
 def still_stale(connection: sa.Connection, library: str, records: Sequence[StaleRecord]
                 ) -> set[str]:
-    """The records whose raw bytes and version are still those read: a harvest may have
-    stored a new version of the others meanwhile, whose fields are then its own."""
+    """The records whose raw bytes, version and settings are still those read: a harvest may
+    have stored the others again meanwhile, whose fields are then its own."""
     table = source_records.c
-    read = {record.local_id: (record.checksum, record.version) for record in records}
-    rows = lookup(connection, library, list(read),
-                  [table.checksum, table.normalizer_version, table.deleted])
-    return {row.local_id for row in rows
-            if not row.deleted and read[row.local_id] == (row.checksum, row.normalizer_version)}
+    read = {record.local_id: (record.checksum, record.version, record.digest)
+            for record in records}
+    rows = lookup(connection, library, list(read), [table.checksum, table.normalizer_version,
+                                                    table.settings_digest, table.deleted])
+    return {row.local_id for row in rows if not row.deleted and read[row.local_id] == (
+        row.checksum, row.normalizer_version, row.settings_digest)}
 
 
-def rewrite(connection: sa.Connection, library: str, first_seq: int, version: int,
+def rewrite(connection: sa.Connection, library: str, first_seq: int, now: Derivation,
             rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Store new fields, each record with a change number from ``first_seq`` on (the next
     merge re-merges them); the counter must be locked (``lock_change_seq``)."""
@@ -93,7 +131,8 @@ def rewrite(connection: sa.Connection, library: str, first_seq: int, version: in
     update = (
         sa.update(source_records)
         .where(table.library == library, table.local_id == sa.bindparam("b_local_id"))
-        .values(**values, normalizer_version=version, change_seq=sa.bindparam("b_seq"))
+        .values(**values, normalizer_version=now.version, settings_digest=now.digest,
+                change_seq=sa.bindparam("b_seq"))
     )
     params = [{"b_local_id": local_id, "b_seq": seq,
                **{f"b_{name}": fields[name] for name in DERIVED_FIELDS}}
@@ -123,14 +162,15 @@ def read_cursor(connection: sa.Connection, library: str) -> Cursor | None:
         sa.select(renormalize_state).where(renormalize_state.c.library == library)).first()
     if row is None:
         return None
-    return Cursor(row.version, row.after, dict(row.counts), row.finished_at is not None)
+    return Cursor(row.version, row.settings_digest, row.after, dict(row.counts),
+                  row.finished_at is not None)
 
 
-def start_cursor(connection: sa.Connection, library: str, version: int, counts: dict[str, int],
-                 now: datetime) -> None:
-    """A new renormalization of ``library`` to ``version``, from its first record."""
-    values = {"version": version, "after": "", "counts": counts, "started_at": now,
-              "updated_at": now, "finished_at": None}
+def start_cursor(connection: sa.Connection, library: str, to: Derivation,
+                 counts: dict[str, int], now: datetime) -> None:
+    """A new renormalization of ``library`` to ``to``, from its first record."""
+    values = {"version": to.version, "settings_digest": to.digest, "after": "",
+              "counts": counts, "started_at": now, "updated_at": now, "finished_at": None}
     insert = dialect_insert(connection, renormalize_state).values(library=library, **values)
     connection.execute(insert.on_conflict_do_update(index_elements=["library"], set_=values))
 
@@ -143,20 +183,32 @@ def save_cursor(connection: sa.Connection, library: str, after: str, counts: dic
                 finished_at=now if finished else None))
 
 
-def count_stale(connection: sa.Connection, libraries: Sequence[str], version: int
-                ) -> dict[str, tuple[int, int]]:
-    """Per library: live records derived before ``version`` that renormalizing would read,
-    and those of them it found unreadable (in quarantine, see ``ORIGIN``)."""
+def count_stale(connection: sa.Connection, now: Mapping[str, Derivation]
+                ) -> dict[str, StaleTally]:
+    """Per library of ``now`` (its id to what it derives with now): its live records stale
+    to that, those of them it found unreadable (in quarantine, see ``ORIGIN``), and those
+    stale by settings only.
+
+    The records are counted per (library, version, digest), a handful of groups, and the
+    groups judged by ``is_stale``: a digest differs per library, which no index serves.
+    """
     table = source_records.c
-    unreadable = sa.exists().where(
+    grouping = (table.library, table.normalizer_version, table.settings_digest)
+    live = (sa.select(*grouping, sa.func.count())
+            .where(table.library.in_(list(now)), sa.not_(table.deleted)).group_by(*grouping))
+    unreadable = live.join_from(source_records, quarantine, sa.and_(
         quarantine.c.library == table.library, quarantine.c.local_id == table.local_id,
-        quarantine.c.origin == ORIGIN)
-    query = (
-        sa.select(table.library, sa.func.count(),
-                  sa.func.sum(sa.case((unreadable, 1), else_=0)))
-        .where(table.normalizer_version < version, table.library.in_(libraries),
-               sa.not_(table.deleted))
-        .group_by(table.library)
-    )
-    return {library: (int(count) - int(bad or 0), int(bad or 0))
-            for library, count, bad in connection.execute(query)}
+    )).where(quarantine.c.origin == ORIGIN)
+    bad = {(library, version, digest): int(count)
+           for library, version, digest, count in connection.execute(unreadable)}
+    tallies: dict[str, StaleTally] = {}
+    for library, version, digest, count in connection.execute(live):
+        current = now[library]
+        if not is_stale(version, digest, current.version, current.digest):
+            continue
+        found = bad.get((library, version, digest), 0)
+        tally = tallies.get(library, StaleTally())
+        tallies[library] = StaleTally(
+            tally.stale + int(count) - found, tally.unreadable + found,
+            tally.settings + (int(count) - found if version == current.version else 0))
+    return tallies

@@ -120,6 +120,9 @@ source_records = sa.Table(
     # The marc.normalize.NORMALIZER_VERSION that derived the normalized fields; 0: a version
     # before versions were kept (added to an existing store by upgrade_schema).
     sa.Column("normalizer_version", sa.Integer, nullable=False, server_default="0"),
+    # The config.NormalizerSettings.digest of the library's settings that derived them; "":
+    # not known (stored before digests were kept, or a vendor package's title).
+    sa.Column("settings_digest", sa.String(16), nullable=False, server_default=""),
     sa.Index("ix_source_records_library_deleted", "library", "deleted"),
     sa.Index("ix_source_records_change_seq", "change_seq", unique=True),
     # Version first: finding the records an older version derived reads only those.
@@ -134,6 +137,9 @@ renormalize_state = sa.Table(
     # each batch, so that one killed resumes after its last batch.
     sa.Column("library", sa.String(64), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
+    # The settings digest it brings them to: a run resumes only to the same version and
+    # settings, since records done before the cursor were derived with them.
+    sa.Column("settings_digest", sa.String(16), nullable=False, server_default=""),
     sa.Column("after", sa.Text, nullable=False),  # local ids are done in order up to this one
     sa.Column("counts", Json, nullable=False),
     sa.Column("started_at", UTCDateTime, nullable=False),

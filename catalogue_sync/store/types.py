@@ -26,7 +26,9 @@ class IncomingRecord:
     ``data`` is the raw record, byte for byte (``b""`` for a deletion). ``normalized`` is
     ``None`` for a deletion: the store then keeps the last known fields and raw data, as a
     tombstone. ``normalizer_version`` is that of the code that derived ``normalized``: the
-    process's own, made where the record is.
+    process's own, made where the record is; ``settings_digest`` that of the library's
+    settings it was derived with (``NormalizerSettings.digest``; empty for a vendor
+    package's titles, which no setting derives).
     """
 
     local_id: str
@@ -36,6 +38,7 @@ class IncomingRecord:
     format: RawFormat
     normalized: NormalizedRecord | None
     normalizer_version: int = field(default_factory=normalizer_version)
+    settings_digest: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,8 @@ class StoredRecord:
     harvested_at: datetime
     normalizer_version: int = 0
     """The version of the normalizer that derived ``normalized``."""
+    settings_digest: str = ""
+    """The digest of the library's settings it was derived with (empty: not known)."""
 
 
 @dataclass(frozen=True, slots=True)

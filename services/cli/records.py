@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from catalogue_sync.config import NormalizerSettings
 from catalogue_sync.errors import CatalogueError
 from catalogue_sync.marc.normalize import normalizer_version
 from catalogue_sync.merge import keys, rules
@@ -36,7 +38,8 @@ def status(
     network = context.network()
     with context.store(network) as store:
         rows = store.status(list(network.libraries))
-        stale = {count.library: count for count in stale_counts(store, list(sources(network)))}
+        stale = {count.library: count
+                 for count in stale_counts(store, sources(network).values())}
         behind = _behind(list(stale.values()), pending_rebuild(store, network))
     names = {lib.id: lib.name for lib in network.libraries.values()}
     if as_json:
@@ -44,7 +47,7 @@ def status(
             {"id": row.id, "name": names[row.id], "records": row.records, "deleted": row.deleted,
              "quarantined": row.quarantined, "last_harvest": _iso(row.last_harvest),
              "last_error": row.last_error, "stale": stale[row.id].stale,
-             "unreadable": stale[row.id].unreadable}
+             "stale_settings": stale[row.id].settings, "unreadable": stale[row.id].unreadable}
             for row in rows
         ], "code": _versions(), "behind": behind}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
@@ -71,17 +74,28 @@ def _versions() -> dict[str, int]:
 def _behind(stale: list[StaleCount], rebuild: str | None) -> list[dict[str, Any]]:
     """What in the store the current code did not derive, and the command that fixes it."""
     behind: list[dict[str, Any]] = []
-    records = sum(count.stale for count in stale)
+    records = sum(count.stale - count.settings for count in stale)
     if records:
         behind.append({"what": "records", "count": records,
                        "why": f"{records} records were normalized by an older version "
                               f"(this one is {normalizer_version()})",
                        "run": "catalogue-sync records renormalize"})
+    behind += [_settings_changed(count) for count in stale if count.settings]
     if rebuild:
         behind.append({"what": "merge", "why": f"{rebuild}: the next merge rebuilds the "
                                                "union catalogue",
                        "run": "catalogue-sync merge run"})
     return behind
+
+
+def _settings_changed(count: StaleCount) -> dict[str, Any]:
+    """A library whose network.toml settings the normalizer reads changed since its records
+    were derived."""
+    settings = ", ".join(item.name for item in fields(NormalizerSettings))
+    return {"what": "settings", "library": count.library, "count": count.settings,
+            "why": f"{count.settings} records of {count.library} were normalized with other "
+                   f"settings of its network.toml table ({settings})",
+            "run": f"catalogue-sync records renormalize {count.library}"}
 
 
 @quarantine_app.command("list")

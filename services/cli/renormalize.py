@@ -39,8 +39,9 @@ def renormalize_command(
         "--no-merge", help="Do not merge what changed into the union catalogue now.")] = False,
 ) -> None:
     """Normalize again, from their stored raw records, the records an older version of the
-    normalizer derived; then merge what changed and update the search index. Resumes an
-    interrupted run; exit status 1 if the merge or the index update failed."""
+    normalizer or other settings of their library (flavour, encoding, id_field, holdings)
+    derived; then merge what changed and update the search index. Resumes an interrupted
+    run; exit status 1 if the merge or the index update failed."""
     context: Context = ctx.obj
     network = context.network()
     declared = sources(network)

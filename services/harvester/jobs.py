@@ -214,9 +214,9 @@ def renormalize(library_id: str) -> None:
 
 def catch_up(rt: Runtime) -> None:
     """Queue what brings the store up to the code: a renormalization of each library with
-    records an older normalizer derived, and a refresh if the merge would rebuild. A store
-    or a Redis that does not answer is logged: the worker starts anyway, and the next one
-    to start asks again."""
+    records an older normalizer or other settings of the library derived, and a refresh if
+    the merge would rebuild. A store or a Redis that does not answer is logged: the worker
+    starts anyway, and the next one to start asks again."""
     try:
         _catch_up(rt)
     except CatalogueError as exc:
@@ -224,10 +224,14 @@ def catch_up(rt: Runtime) -> None:
 
 
 def _catch_up(rt: Runtime) -> None:
-    for count in stale_counts(rt.store, list(sources(rt.network))):
+    for count in stale_counts(rt.store, sources(rt.network).values()):
         if count.stale:
-            log.info("records behind the normalizer: queueing their renormalization",
-                     extra={"library": count.library, "records": count.stale})
+            # Other settings of a library are behind as an older normalizer is: what its
+            # records derive to has changed.
+            log.info("records behind the normalizer or their library's settings: queueing "
+                     "their renormalization", extra={"library": count.library,
+                                                     "records": count.stale,
+                                                     "by_settings": count.settings})
             rt.queue.renormalize(count.library, origin=f"upgrade ({rt.worker})")
     if reason := pending_rebuild(rt.store, rt.network):
         log.info("%s: queueing a merge", reason)

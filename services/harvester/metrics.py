@@ -8,6 +8,7 @@ between gets the same figures.
     catalogue_sync_library_records{library}                 live records
     catalogue_sync_library_quarantined{library}             records in quarantine
     catalogue_sync_library_stale_records{library}           live records an older normalizer
+                                                            or other settings of the library
                                                             derived (``records renormalize``)
     catalogue_sync_harvest_runs_total{library,status}       runs, ok or failed
     catalogue_sync_harvest_records_total{library,change}    added, updated, deleted, quarantined
@@ -76,8 +77,8 @@ class HarvestCollector(Collector):
     def _stale(self) -> Metric:
         stale = GaugeMetricFamily("catalogue_sync_library_stale_records",
                                   "Live records of each library an older version of the "
-                                  "normalizer derived", labels=["library"])
-        for count in stale_counts(self.store, list(self.network.libraries)):
+                                  "normalizer or other settings of it derived", labels=["library"])
+        for count in stale_counts(self.store, self.network.libraries.values()):
             stale.add_metric([count.library], count.stale)
         return stale
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from catalogue_sync import renormalize as renormalizing
 from catalogue_sync.config import (
+    HOLDINGS_PRESETS,
     ConnectorConfig,
     LibraryConfig,
     MergeConfig,
@@ -30,7 +31,7 @@ from catalogue_sync.pipeline import LibraryOutcome, harvest_libraries, prepare_p
 from catalogue_sync.renormalize import RenormalizeCounts, renormalize, sources, stale_counts
 from catalogue_sync.store import Store, StoredRecord
 from catalogue_sync.store.renormalizing import ORIGIN
-from catalogue_sync.store.schema import source_records
+from catalogue_sync.store.schema import renormalize_state, source_records
 from connectors import registry
 from services.sandbox.config import library_table
 from services.sandbox.generator import SandboxNetwork
@@ -53,12 +54,33 @@ def libraries(sandbox: SandboxServer) -> list[LibraryConfig]:
             for lib in sandbox.network.libraries]
 
 
-def harvest(store: Store, sandbox: SandboxServer, *, full: bool = False
-            ) -> dict[str, LibraryOutcome]:
+def reconfigured(sandbox: SandboxServer, library: str, **settings: Any
+                 ) -> list[LibraryConfig]:
+    """The libraries as network.toml declares them once ``library``'s table is changed:
+    each setting replaces its value, a table (a dict) is updated key by key."""
+    configs = []
+    for lib in sandbox.network.libraries:
+        table = library_table(sandbox.base_url, lib).unwrap()
+        for name, value in settings.items() if lib.id == library else ():
+            table[name] = {**table.get(name, {}), **value} if isinstance(value, dict) else value
+        configs.append(LibraryConfig(id=lib.id, **table))
+    return configs
+
+
+def call_numbers_are_barcodes(sandbox: SandboxServer) -> tuple[str, list[LibraryConfig]]:
+    """The first library and the network once its holdings mapping reads each item's call
+    number from the subfield of its barcode."""
+    first = sandbox.network.libraries[0]
+    barcode = HOLDINGS_PRESETS[first.holdings]["barcode"]
+    return first.id, reconfigured(sandbox, first.id, holdings={"call_number": barcode})
+
+
+def harvest(store: Store, sandbox: SandboxServer, *, full: bool = False,
+            configs: list[LibraryConfig] | None = None) -> dict[str, LibraryOutcome]:
     async def run() -> list[LibraryOutcome]:
         async with httpx.AsyncClient() as client:
             # Parsed in this process, where the tests install their normalizer.
-            return await harvest_libraries(store, libraries(sandbox),
+            return await harvest_libraries(store, configs or libraries(sandbox),
                                            lambda lib: registry.build(lib, client),
                                            full=full, parse_workers=0)
 
@@ -85,7 +107,7 @@ def test_stored_records_carry_the_version_that_derived_them(store: Store,
                                                            sandbox: SandboxServer) -> None:
     harvest(store, sandbox)
     assert {record.normalizer_version for record in live(store).values()} == {1}
-    ids = [lib.id for lib in sandbox.network.libraries]
+    ids = libraries(sandbox)
     assert all(count.stale == 0 for count in stale_counts(store, ids))
 
 
@@ -96,7 +118,7 @@ def test_a_new_version_rewrites_what_changed_and_the_merge_remerges_only_that(
     before = live(store)
     merged_before = {row["id"]: row for row in clusters(store)}
     bump_normalizer(monkeypatch)
-    ids = [lib.id for lib in sandbox.network.libraries]
+    ids = libraries(sandbox)
     assert sum(count.stale for count in stale_counts(store, ids)) == len(before)
 
     counts = renormalize_all(store, sandbox, batch=40)
@@ -249,15 +271,15 @@ def test_a_record_that_no_longer_parses_is_quarantined_and_kept(
     assert [(e.local_id, e.origin, e.data) for e in entries] == [
         (victim.local_id, ORIGIN, victim.data)]
     assert "trips on this record" in entries[0].reason
-    assert stale_counts(store, [library.id])[0].unreadable == 1
-    assert stale_counts(store, [library.id])[0].stale == 0
+    assert stale_counts(store, [library])[0].unreadable == 1
+    assert stale_counts(store, [library])[0].stale == 0
     # Run again: one entry still, not two; fixed code releases it.
     renormalize(store, library)
     assert len(store.quarantine_list(library.id)) == 1
     monkeypatch.setattr(parse_module, "normalize", strict)
     assert renormalize(store, library).counts.checked == 1
     assert store.quarantine_list(library.id) == []
-    assert stale_counts(store, [library.id])[0].unreadable == 0
+    assert stale_counts(store, [library])[0].unreadable == 0
 
 
 def test_a_store_made_before_versions_upgrades_and_renormalizes(
@@ -278,7 +300,7 @@ def test_a_store_made_before_versions_upgrades_and_renormalizes(
         assert "ix_source_records_normalizer" in indexes
         before = live(upgraded)
         assert {record.normalizer_version for record in before.values()} == {0}
-        ids = [lib.id for lib in sandbox.network.libraries]
+        ids = libraries(sandbox)
         assert sum(count.stale for count in stale_counts(upgraded, ids)) == len(before)
         for library in libraries(sandbox):
             outcome = renormalize(upgraded, library)
@@ -306,7 +328,7 @@ def test_a_vendor_package_s_titles_are_renormalized_too(
     import_titles(store, source, read_kbart(ROMANS.read_bytes(), ROMANS.name), ROMANS.name)
     before = {r.local_id: r for r in store.iter_records(source.id) if not r.deleted}
     bump_normalizer(monkeypatch)
-    assert stale_counts(store, [source.id])[0].stale == len(before) > 0
+    assert stale_counts(store, [source])[0].stale == len(before) > 0
 
     outcome = renormalize(store, source)
 
@@ -343,3 +365,119 @@ def test_an_incremental_harvest_sending_an_unchanged_record_derives_it_anew(
     assert now_changed.change_seq > changed.change_seq
     assert now_same.normalized == same.normalized and now_same.change_seq == same.change_seq
     assert now_changed.normalizer_version == now_same.normalizer_version == 2
+
+
+def test_a_changed_holdings_mapping_makes_that_library_s_records_stale_and_renormalizing_rederives_them(  # noqa: E501
+        store: Store, sandbox: SandboxServer) -> None:
+    harvest(store, sandbox)
+    merge(store, CONFIG)
+    before = live(store)
+    first, configs = call_numbers_are_barcodes(sandbox)
+    mine = {key for key in before if key[0] == first}
+
+    counts = {count.library: count for count in stale_counts(store, configs)}
+
+    assert counts[first].stale == counts[first].settings == len(mine) > 0
+    assert all(count.stale == 0 for library, count in counts.items() if library != first)
+    outcome = renormalize(store, configs[0])
+    changed = {key for key in mine if any(item.call_number != item.barcode
+                                          for item in before[key].normalized.items)}
+    assert outcome.complete and outcome.digest == configs[0].normalizer_settings.digest
+    assert (outcome.counts.checked, outcome.counts.changed) == (len(mine), len(changed))
+    assert changed
+    after = live(store)
+    for key in mine:
+        items = after[key].normalized.items
+        assert [item.call_number for item in items] == [item.barcode for item in items]
+        assert after[key].settings_digest == outcome.digest
+    assert all(after[key].change_seq == before[key].change_seq for key in mine - changed)
+    assert all(after[key] == before[key] for key in before if key not in mine)
+    assert all(count.stale == 0 for count in stale_counts(store, configs))
+    summary = merge(store, CONFIG)
+    assert not summary.full and summary.records == len(changed)
+    # Settings have no order: the table as it was makes them stale again.
+    assert stale_counts(store, libraries(sandbox)[:1])[0].settings == len(mine)
+
+
+def test_a_full_harvest_rederives_a_library_s_records_with_its_new_settings(
+        store: Store, sandbox: SandboxServer) -> None:
+    harvest(store, sandbox)
+    before = live(store)
+    first, configs = call_numbers_are_barcodes(sandbox)
+
+    outcomes = harvest(store, sandbox, full=True, configs=configs)
+
+    after = live(store)
+    assert outcomes[first].counts.updated > 0
+    assert all(o.counts.updated == 0 for library, o in outcomes.items() if library != first)
+    for (library, local_id), record in after.items():
+        items = record.normalized.items
+        if library == first:
+            assert [item.call_number for item in items] == [item.barcode for item in items]
+        else:
+            assert record == before[library, local_id]
+    assert all(count.stale == 0 for count in stale_counts(store, configs))
+
+
+def test_a_change_of_settings_the_normalizer_does_not_read_leaves_every_record_current(
+        store: Store, sandbox: SandboxServer) -> None:
+    harvest(store, sandbox)
+    first = sandbox.network.libraries[0]
+    own = HOLDINGS_PRESETS[first.holdings]["call_number"]
+    configs = reconfigured(
+        sandbox, first.id, name="Autre nom", schedule="every 6h", contact="accueil@autre.fr",
+        opac_url="https://opac.autre.fr/{record}", commune="Poitiers", patrons=None,
+        # The preset's own subfield, spelled out: the same items, so the same settings.
+        holdings={"call_number": own})
+
+    assert all(count.stale == 0 for count in stale_counts(store, configs))
+    assert renormalize(store, configs[0]).counts.checked == 0
+    outcomes = harvest(store, sandbox, full=True, configs=configs)
+    assert sum(o.counts.updated for o in outcomes.values()) == 0
+
+
+def test_a_store_made_before_settings_digests_upgrades_and_checks_each_record_once(
+        store: Store, store_url: str, sandbox: SandboxServer) -> None:
+    harvest(store, sandbox)
+    with store.transaction("making the store of an older release", writes=True) as connection:
+        connection.exec_driver_sql("ALTER TABLE source_records DROP COLUMN settings_digest")
+        connection.exec_driver_sql("ALTER TABLE renormalize_state DROP COLUMN settings_digest")
+    store.close()
+    upgraded = Store(store_url)
+    upgraded.create_schema()
+    upgraded.create_schema()  # every start runs it: a second time changes nothing
+    try:
+        with upgraded.transaction("reading the schema") as connection:
+            for table in (source_records, renormalize_state):
+                assert "settings_digest" in {column["name"] for column in
+                                             sa.inspect(connection).get_columns(table.name)}
+        before = live(upgraded)
+        assert {record.settings_digest for record in before.values()} == {""}
+        # Which settings derived them is not known: each is checked once.
+        counts = stale_counts(upgraded, libraries(sandbox))
+        assert sum(count.settings for count in counts) == len(before)
+        for library in libraries(sandbox):
+            outcome = renormalize(upgraded, library)
+            assert outcome.counts.changed == 0  # the same settings: only they are stamped
+        after = live(upgraded)
+        assert all(after[key].change_seq == before[key].change_seq for key in before)
+        assert all(count.stale == 0 for count in stale_counts(upgraded, libraries(sandbox)))
+        assert "" not in {record.settings_digest for record in after.values()}
+    finally:
+        upgraded.close()
+
+
+def test_an_interrupted_renormalization_starts_over_when_the_settings_changed_meanwhile(
+        store: Store, sandbox: SandboxServer) -> None:
+    harvest(store, sandbox)
+    _, configs = call_numbers_are_barcodes(sandbox)
+    stopped = renormalize(store, configs[0], batch=10, should_stop=iter([False, True]).__next__)
+    assert not stopped.complete and stopped.counts.checked == 10
+
+    # Back to the table as it was: the ten records done are stale to it too.
+    original = libraries(sandbox)[0]
+    outcome = renormalize(store, original, batch=10)
+
+    assert not outcome.resumed and outcome.complete
+    assert outcome.counts.checked == 10
+    assert stale_counts(store, [original])[0].stale == 0

@@ -105,7 +105,7 @@ def test_status_lists_never_harvested_libraries(cli: Run) -> None:
     assert json.loads(out) == {"libraries": [{
         "id": "poitiers-fm", "name": "Médiathèque François-Mitterrand", "records": 0,
         "deleted": 0, "quarantined": 0, "last_harvest": None, "last_error": None,
-        "stale": 0, "unreadable": 0}],
+        "stale": 0, "stale_settings": 0, "unreadable": 0}],
         "code": {"normalizer": normalizer_version(), "keys": keys.KEYS_VERSION,
                  "rules": rules.RULES_VERSION}, "behind": []}
     code, out, _ = cli("status")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import tomlkit
 
 from catalogue_sync.merge import keys
 from catalogue_sync.store import Store
@@ -54,6 +55,36 @@ def test_status_says_what_is_behind_the_code_and_what_to_run(
     code, out, _ = cli("--config", str(network_file), "status")
     assert code == 0 and "Behind the code" in out
     assert "records renormalize" in out and "merge run" in out
+
+
+def test_a_changed_id_field_makes_that_library_behind_until_renormalized(
+        cli: Run, sandbox: SandboxServer, network_file: Path) -> None:
+    code, _, err = cli("--config", str(network_file), "harvest")
+    assert code == 0, err
+    first = sandbox.network.libraries[0].id
+    document = tomlkit.parse(network_file.read_text())
+    document["libraries"][first]["id_field"] = "999$c"  # type: ignore[index]
+    document["libraries"][sandbox.network.libraries[1].id]["name"] = "Autre nom"  # type: ignore[index]
+    network_file.write_text(tomlkit.dumps(document))
+
+    found = status(cli, network_file)
+
+    rows = {row["id"]: row for row in found["libraries"]}  # type: ignore[attr-defined]
+    assert rows[first]["stale"] == rows[first]["stale_settings"] == rows[first]["records"] > 0
+    assert all(row["stale"] == 0 for library, row in rows.items() if library != first)
+    assert found["behind"] == [{
+        "what": "settings", "library": first, "count": rows[first]["records"],
+        "why": f"{rows[first]['records']} records of {first} were normalized with other "
+               "settings of its network.toml table (flavour, encoding, id_field, holdings)",
+        "run": f"catalogue-sync records renormalize {first}"}]
+    code, out, _ = cli("--config", str(network_file), "status")
+    assert code == 0 and f"records renormalize {first}" in out
+
+    code, out, err = cli("--config", str(network_file), "records", "renormalize", first)
+
+    assert code == 0, err
+    assert "Renormalize summary" in out
+    assert status(cli, network_file)["behind"] == []
 
 
 def test_renormalize_prints_progress_and_a_summary_then_merges(
