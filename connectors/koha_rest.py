@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ MAX_PAGES = 50
 """A record with more pages of items than this is read no further (a loop, not a record)."""
 TOKEN_MARGIN = 30.0
 """Seconds before its expiry an OAuth2 token is renewed."""
+_BEARER_TOKEN = re.compile(r"[\x21-\x7e]+")
+"""What an Authorization header can carry of a token: visible ASCII (RFC 6750's b64token is
+narrower; Koha's tokens are within it)."""
 DEFAULT_TOKEN_LIFETIME = 3600.0
 """Seconds a token is taken to last when the token answer does not say (``expires_in``)."""
 
@@ -224,6 +228,9 @@ class KohaApi:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             raise self.protocol_error("the token answer has no access_token", response)
+        if not _BEARER_TOKEN.fullmatch(body["access_token"]):
+            raise self.protocol_error("the token answer's access_token is not one an HTTP "
+                                      "header can carry (visible ASCII characters)", response)
         lifetime = token_lifetime(body.get("expires_in"))
         _TOKENS[self.token_key] = _Token(body["access_token"],
                                          time.monotonic() + max(lifetime - TOKEN_MARGIN, 1.0))

@@ -259,3 +259,18 @@ def test_a_token_lifetime_that_is_no_number_is_an_hour(expires_in: object,
         assert ask(config, ["7"]) == {"7": []}
         assert ask(config, ["7"]) == {"7": []}  # the token is kept: no second sign-in
         assert respx.calls.call_count == 3
+
+
+@pytest.mark.parametrize("token", ["t0k€n", "two words", ""])
+def test_an_access_token_no_header_can_carry_is_a_protocol_error(
+        token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # httpx raised a UnicodeEncodeError building the Authorization header of "t0k€n".
+    monkeypatch.setenv("TEST_KOHA_SECRET", "s3cret")
+    monkeypatch.setattr(koha_rest, "_TOKENS", {})
+    url = "http://koha.invalid/api/v1"
+    config = library(url, user=None, password_env=None, client_id="cs",
+                     client_secret_env="TEST_KOHA_SECRET")
+    with respx.mock:
+        respx.post(f"{url}/oauth/token").respond(200, json={"access_token": token})
+        with pytest.raises(SourceProtocolError, match="access_token is not one an HTTP header"):
+            ask(config, ["7"])
