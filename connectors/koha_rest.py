@@ -333,7 +333,7 @@ def token_lifetime(value: Any) -> float:
         return DEFAULT_TOKEN_LIFETIME
     try:
         lifetime = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an integer of 400 digits
         return DEFAULT_TOKEN_LIFETIME
     return lifetime if math.isfinite(lifetime) and lifetime > 0 else DEFAULT_TOKEN_LIFETIME
 

@@ -243,10 +243,11 @@ def test_a_not_for_loan_status_too_large_for_an_integer_is_not_for_loan() -> Non
     assert koha_item(entry).status == "not-for-loan"
 
 
-@pytest.mark.parametrize("expires_in", [[3600], {"s": 1}, "soon", "NaN", -5, True])
+@pytest.mark.parametrize("expires_in", [[3600], {"s": 1}, "soon", "NaN", -5, True, 10**400])
 def test_a_token_lifetime_that_is_no_number_is_an_hour(expires_in: object,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    # float() of a list raised a TypeError, of "soon" a ValueError, out of the sign-in.
+    # float() of a list raised a TypeError, of "soon" a ValueError, of 10**400 an
+    # OverflowError, out of the sign-in.
     monkeypatch.setenv("TEST_KOHA_SECRET", "s3cret")
     monkeypatch.setattr(koha_rest, "_TOKENS", {})  # no token of another test
     url = "http://koha.invalid/api/v1"
