@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import Field
@@ -102,8 +103,9 @@ class KohaPatronDirectory(Configured[KohaPatronOptions]):
 
     async def patron_verdict(self, patron_id: str) -> PatronCheck:
         shown = f"{self.api.base}/patrons/{{patron_id}}"
-        response = await self.api.request("GET", f"{self.api.base}/patrons/{patron_id}",
-                                          accept=(404,), shown_url=shown)
+        # Koha's id is a number, but the answer is not ours: it never steers the path.
+        url = f"{self.api.base}/patrons/{quote(patron_id, safe='')}"
+        response = await self.api.request("GET", url, accept=(404,), shown_url=shown)
         if response.status_code == 404:
             return PatronCheck.refuse("unknown-card")
         patron = self.api.json_body(response, shown)

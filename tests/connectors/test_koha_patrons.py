@@ -230,3 +230,15 @@ def test_dates_in_the_fixture_patrons_follow_today() -> None:
     # The sandbox's expired card expired a year ago, whatever the day the tests run.
     expired = find_patron(LIBRARY, "MD000003")
     assert expired is not None and expired.expires <= date.today() - timedelta(days=300)
+
+
+@pytest.mark.parametrize(("patron_id", "path"), [
+    ("42\b", "/patrons/42%08"), ("../../admin", "/patrons/..%2F..%2Fadmin")])
+@respx.mock
+async def test_the_validation_s_patron_id_never_steers_the_patron_request(
+        patron_id: str, path: str) -> None:
+    # A control character in it was an httpx.InvalidURL, a slash changed the path asked for.
+    respx.post(f"{FAKE}/auth/password/validation").respond(201, json={"patron_id": patron_id})
+    patron = respx.get(url__eq=f"{FAKE}{path}").respond(200, json={"category_id": "ADULTE"})
+    assert await check(library(FAKE), "MD000001", "1234") == PatronCheck.accept("ADULTE")
+    assert patron.called
