@@ -284,7 +284,11 @@ class KohaRestProvider(BaseProvider[KohaRestOptions]):
         found = response.links.get("next", {}).get("url")
         if found is None:
             return None
-        url = response.url.join(found)
+        try:
+            url = response.url.join(found)
+        except httpx.InvalidURL as exc:
+            raise self.api.protocol_error(f"the Link header's next page is no URL ({exc})",
+                                          response) from None
         return str(url) if url.netloc == response.url.netloc else None
 
     def json_list(self, response: httpx.Response) -> list[dict[str, Any]]:

@@ -91,15 +91,27 @@ def run(answer: Callable[[httpx.Request], httpx.Response],
         return error
 
 
-def json_answer(content: bytes) -> Callable[[httpx.Request], httpx.Response]:
-    return lambda request: httpx.Response(200, content=content,
-                                          headers={"Content-Type": "application/json"})
+def json_answer(content: bytes, link: str | None = None
+                ) -> Callable[[httpx.Request], httpx.Response]:
+    headers = {"Content-Type": b"application/json"}
+    if link is not None:
+        headers["Link"] = link.encode("latin-1")
+    return lambda request: httpx.Response(200, content=content, headers=headers)
 
 
-def items(content: bytes) -> object:
+def items(content: bytes, link: str | None = None) -> object:
     config = library("availability")
-    return run(json_answer(content),
+    return run(json_answer(content, link),
                lambda client: KohaRestProvider(config, client).items(["4512"]))
+
+
+# Link headers as a proxy or a misconfigured Koha may send them (latin-1: what h11 lets by).
+NEXT = st.sampled_from([
+    f"<{URL}/biblios/4512/items?_page=2>", "<http://koha.example.org:abc/x>", "<//[::1>",
+    "<http://[x/next>", "<https://other.example/x>", "<?_page=2>", "<>", "<", "<\xe9>",
+    "<http://ok:99999/x>", "<x y>"]).flatmap(lambda target: st.sampled_from([
+        f'{target}; rel="next"', f"{target}; rel=next", f'{target}; rel="next", ; ,',
+        f"{target}"]))
 
 
 def patron_check(validation: bytes, patron: bytes, **options: Any) -> object:
@@ -127,9 +139,11 @@ def test_fuzz_damaged_items_are_read_or_a_source_error(content: bytes) -> None:
 
 
 @FUZZ
-@given(st.lists(koha_object(ITEM_KEYS, SOUND_ITEMS[0]), max_size=3) | JSON)
-def test_fuzz_items_of_any_shape_are_read_or_a_source_error(value: Any) -> None:
-    items(body(value))
+@given(st.lists(koha_object(ITEM_KEYS, SOUND_ITEMS[0]), max_size=3) | JSON,
+       st.none() | NEXT)
+def test_fuzz_items_of_any_shape_are_read_or_a_source_error(value: Any, link: str | None
+                                                           ) -> None:
+    items(body(value), link)
 
 
 @FUZZ

@@ -275,3 +275,13 @@ def test_an_access_token_no_header_can_carry_is_a_protocol_error(
         respx.post(f"{url}/oauth/token").respond(200, json={"access_token": token})
         with pytest.raises(SourceProtocolError, match="access_token is not one an HTTP header"):
             ask(config, ["7"])
+
+
+def test_a_next_page_that_is_no_url_is_a_protocol_error() -> None:
+    # httpx.InvalidURL came out of the provider.
+    url = "http://koha.invalid/api/v1"
+    with respx.mock:
+        respx.get(f"{url}/biblios/7/items").respond(
+            200, json=[], headers={"Link": '<http://koha.invalid:abc/x>; rel="next"'})
+        with pytest.raises(SourceProtocolError, match="the Link header's next page is no URL"):
+            ask(library(url), ["7"])
