@@ -11,6 +11,7 @@ from typing import Protocol
 
 import httpx
 import pytest
+import tomlkit
 
 from catalogue_sync.config import (
     CacheConfig,
@@ -102,6 +103,19 @@ def dashboard_url(serve: Serve, sqlite_store: Store, redis_prefix: str) -> str:
 
 
 TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture
+def network_file(redis_prefix: str, tmp_path: Path) -> Path:
+    """A network.toml of an empty network whose dashboard keeps its sessions in the test's
+    Redis prefix: for ``catalogue-sync serve search`` started as a process."""
+    document = tomlkit.document()
+    document.add("storage", {"url": f"sqlite:///{tmp_path / 'search.db'}"})
+    document.add("index", {"path": str(tmp_path / "index")})
+    document.add("cache", {"redis_url": REDIS_URL, "key_prefix": redis_prefix})
+    path = tmp_path / "network.toml"
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return path
 
 
 def csrf_of(html: str) -> str:

@@ -10,24 +10,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
-import pytest
-import tomlkit
 
 from services.search.admin.state import ATTEMPTS_PER_ADDRESS
-from tests.conftest import REDIS_URL
 from tests.services.search.admin.conftest import csrf_of
 from tests.services.serve_command import serve_command
-
-
-@pytest.fixture
-def network_file(redis_prefix: str, tmp_path: Path) -> Path:
-    document = tomlkit.document()
-    document.add("storage", {"url": f"sqlite:///{tmp_path / 'search.db'}"})
-    document.add("index", {"path": str(tmp_path / "index")})
-    document.add("cache", {"redis_url": REDIS_URL, "key_prefix": redis_prefix})
-    path = tmp_path / "network.toml"
-    path.write_text(tomlkit.dumps(document), encoding="utf-8")
-    return path
 
 
 def search(network_file: Path, trusted: str = "") -> AbstractContextManager[str]:

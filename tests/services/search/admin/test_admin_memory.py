@@ -14,12 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import tomlkit
 
 from services.search.admin.passwords import hash_password
 from services.search.admin.state import ATTEMPTS_PER_ADDRESS
 from services.serving import free_port, wait_until_up
-from tests.conftest import REDIS_URL
 from tests.services.search.admin.conftest import csrf_of
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -30,17 +28,6 @@ checks at once would be 640 MiB."""
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(),
                                 reason="reads the peak resident memory from /proc")
-
-
-@pytest.fixture
-def network_file(redis_prefix: str, tmp_path: Path) -> Path:
-    document = tomlkit.document()
-    document.add("storage", {"url": f"sqlite:///{tmp_path / 'search.db'}"})
-    document.add("index", {"path": str(tmp_path / "index")})
-    document.add("cache", {"redis_url": REDIS_URL, "key_prefix": redis_prefix})
-    path = tmp_path / "network.toml"
-    path.write_text(tomlkit.dumps(document), encoding="utf-8")
-    return path
 
 
 @contextmanager
