@@ -41,12 +41,9 @@ bench: $(INSTALLED) services
 	$(BIN)/python bench/harvest.py
 
 # A long fuzz of every reader of outside input (MARC, OAI-PMH, KBART, ...); the test suite
-# runs a small fixed budget of each (tests/fuzzing.py).
+# runs a small fixed budget of each (tests/fuzzing.py). Every tests/**/test_fuzz_*.py is one.
 FUZZ_EXAMPLES ?= 10000
-FUZZ_TESTS = tests/catalogue_sync/marc/test_fuzz_readers.py tests/connectors/test_fuzz_oai_pmh.py \
-	tests/catalogue_sync/test_fuzz_kbart.py tests/catalogue_sync/online/test_fuzz_online_records.py \
-	tests/catalogue_sync/index/test_fuzz_search_box.py tests/catalogue_sync/test_fuzz_config.py \
-	tests/connectors/test_fuzz_sip2.py tests/connectors/test_fuzz_koha.py
+FUZZ_TESTS = $(shell find tests -name 'test_fuzz_*.py' | sort)
 fuzz: $(INSTALLED)
 	CATALOGUE_SYNC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider $(FUZZ_TESTS)
 
