@@ -45,7 +45,8 @@ FORMATS: dict[str, tuple[str, str, dict[int, str], str | None]] = {
     "large-print": ("a", "m", {23: "d"}, None),
     "e-book": ("a", "m", {23: "o"}, "cr |||||||||||"),
     "audiobook": ("i", "m", {}, None),
-    "dvd-bluray": ("g", "m", {33: "v"}, "vd || ||||"),
+    # Videorecording 007 is 9 characters; 05 (sound) '|': not coded, never ' ' (silent).
+    "dvd-bluray": ("g", "m", {33: "v"}, "vd ||||||"),
     "music-cd": ("j", "m", {}, None),
     "score": ("c", "m", {}, None),
     "periodical": ("a", "s", {21: "p"}, None),
@@ -72,7 +73,8 @@ def to_marc(merged: MergedRecord) -> Record:
     if display is None:
         raise ValueError(f"merged record {merged.id} has no display record to export")
     kind, level, fixed, physical = FORMATS.get(str(display.get("format")), FORMATS["other"])
-    record = Record(leader=f"00000n{kind}{level} a2200000 3c 4500", force_utf8=True)
+    # 12-16 base address (pymarc computes it), 17-19 "3c " as the docstring says, 20-23 "4500".
+    record = Record(leader=f"00000n{kind}{level} a22000003c 4500", force_utf8=True)
     record.fields.extend([Field("001", data=merged.id),
                           Field("005", data=_stamp(merged.updated_at))])
     if physical:

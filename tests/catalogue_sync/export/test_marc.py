@@ -189,3 +189,25 @@ def _display(**values: Any) -> dict[str, Any]:
 
 def _merged(display: dict[str, Any]) -> MergedRecord:
     return MergedRecord("m000000000001", "work", False, None, display, 1, 1, STAMP)
+
+
+# MARC 21 Bibliographic, Leader: the values each position may take (LC's definition).
+LEADER_VALUES = {5: "acdnp", 8: " a", 9: " a", 17: " 12345678uz", 18: " acinu", 19: " abc"}
+VIDEO_007_SOUND = "abu|"
+"""007/05 of a videorecording: a sound on medium, b separate, u unknown, | not coded (never
+' ', which means "no sound (silent)", and nothing here knows that)."""
+
+
+def test_every_export_has_a_leader_and_007_marc21_defines() -> None:
+    for format_ in (*LEADER_CODES, "online-video"):
+        record = to_marc(_merged(_display(format=format_)))
+        leader = str(to_iso2709(record)[:24], "ascii")
+        assert leader[10:12] == "22" and leader[20:24] == "4500", leader
+        for position, allowed in LEADER_VALUES.items():
+            assert leader[position] in allowed, (format_, position, leader)
+        assert leader[17:20] == "3c ", leader  # abbreviated, no ISBD punctuation
+        physical = record["007"].data if record.get("007") else None
+        if physical and physical[0] == "c":
+            assert len(physical) == 14, physical
+        if physical and physical[0] == "v":
+            assert len(physical) == 9 and physical[5] in VIDEO_007_SOUND, physical
