@@ -28,6 +28,7 @@ import ipaddress
 import json
 import re
 import secrets
+import string
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -54,7 +55,11 @@ TRICKY_ESCAPE = re.compile(r"%(?:2e|2f|5c|00)", re.IGNORECASE)
 """Escaped '.', '/', '\\' and NUL in a path: servers decode them into other paths."""
 LONE_PERCENT = re.compile(r"%(?![0-9a-fA-F]{2})")
 VISIBLE_ASCII = re.compile(r"^[\x21-\x7e]*$")
-TICKET = re.compile(r"^ST-[A-Za-z0-9_-]{32,250}$")
+TICKET_ALPHABET = string.ascii_letters + string.digits
+"""CAS 3.0 (3.1.1): a ticket's characters are letters, digits and '-' ('-' only after ST)."""
+TICKET_LENGTH = 43
+"""Random characters after ``ST-``: 43 of 62 carry 256 bits."""
+TICKET = re.compile(r"^ST-[A-Za-z0-9-]{32,250}$")
 MARK_SECONDS = 15 * 60
 """How long a patron sent to sign in may take before coming back (``SignInMarks``)."""
 
@@ -258,9 +263,10 @@ def grant_for(vendor: VendorConfig, resource: ResourceConfig, patron: Patron,
 
 
 class Tickets:
-    """Service tickets: ``ST-`` and 43 random characters, kept ``seconds`` under the SHA-256
-    of the ticket (reading Redis gives nobody a live ticket), taken out with GETDEL so that
-    of two validations at the same moment exactly one finds it."""
+    """Service tickets: ``ST-`` and ``TICKET_LENGTH`` random letters and digits, kept
+    ``seconds`` under the SHA-256 of the ticket (reading Redis gives nobody a live ticket),
+    taken out with GETDEL so that of two validations at the same moment exactly one finds
+    it."""
 
     def __init__(self, client: redis.Redis, *, prefix: str, seconds: int) -> None:
         self.client = client
@@ -268,7 +274,7 @@ class Tickets:
         self.seconds = seconds
 
     def issue(self, grant: Grant) -> str:
-        ticket = f"ST-{secrets.token_urlsafe(32)}"
+        ticket = "ST-" + "".join(secrets.choice(TICKET_ALPHABET) for _ in range(TICKET_LENGTH))
         with redis_failures("keeping a service ticket"):
             self.client.set(self._key(ticket), json.dumps(asdict(grant)), ex=self.seconds,
                             nx=True)

@@ -6,6 +6,7 @@ imports test modules by their file name.)"""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -221,6 +222,15 @@ def test_a_ticket_is_random_kept_hashed_and_taken_once(
     assert 25 < int(client.ttl(keys[0])) <= 30
     assert tickets.take(ticket) == grant()
     assert tickets.take(ticket) is None
+
+
+def test_tickets_keep_to_the_protocol_s_characters(tickets: cas.Tickets) -> None:
+    """CAS 3.0, 3.1.1: letters, digits and '-'. A '_' (half of the tickets made from
+    token_urlsafe) is refused by clients that check the set, and they fail at random."""
+    for _ in range(200):
+        ticket = tickets.issue(grant())
+        assert re.fullmatch(r"ST-[A-Za-z0-9-]{32,}", ticket), ticket
+    assert cas.TICKET.match("ST-" + "a" * 42 + "_") is None  # nor is one accepted
 
 
 def test_a_ticket_expires(client: redis.Redis, redis_prefix: str) -> None:
