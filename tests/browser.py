@@ -5,16 +5,18 @@ their server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,3 +64,16 @@ def axe_violations(driver: WebDriver) -> list[dict[str, Any]]:
     assert "error" not in answer, answer
     violations: list[dict[str, Any]] = answer["violations"]
     return violations
+
+
+def until(browser: WebDriver, condition: Callable[[WebDriver], bool], expected: str,
+          seconds: float = 15) -> None:
+    """Wait for ``condition``; fail saying where the browser is and what it reported."""
+    try:
+        WebDriverWait(browser, seconds).until(condition)
+        return
+    except TimeoutException:
+        pass
+    console = [entry["message"] for entry in browser.get_log("browser")]
+    pytest.fail(f"expected {expected}; the browser is at {browser.current_url} "
+                f"({browser.title!r}); its console: {console}", pytrace=False)

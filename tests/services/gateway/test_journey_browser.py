@@ -21,10 +21,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.wait import WebDriverWait
 
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.gateway import vendors
@@ -46,7 +45,7 @@ from services.sandbox.vendors import create_app as create_vendors
 from services.search.app import create_app as create_search
 from services.search.context import SearchContext
 from services.serving import loopback_socket, serve_on_loopback, url_of
-from tests.browser import chromium
+from tests.browser import chromium, until
 from tests.conftest import REDIS_URL, delete_prefix
 from tests.services.gateway.conftest import KEYS, settings_in
 
@@ -54,7 +53,6 @@ CARD, PIN = "FM000001", "1234"
 """An adult of the sandbox's Médiathèque François-Mitterrand, signed in over SIP2."""
 COURSES = SandboxPackage("savoirs", "cours", Format.BOOK, serial=False, linked=0, own=3)
 """The training site's package: the sandbox offers none, its resource opens this one here."""
-WAIT = 15
 
 
 @dataclass(frozen=True)
@@ -176,18 +174,6 @@ def fresh(browser: WebDriver) -> WebDriver:
 
 # ---------------------------------------------------------------------------------------
 # The browser's steps
-
-
-def until(browser: WebDriver, condition: Callable[[WebDriver], bool], expected: str) -> None:
-    """Wait for ``condition``; fail saying where the browser is and what it reported."""
-    try:
-        WebDriverWait(browser, WAIT).until(condition)
-        return
-    except TimeoutException:
-        pass
-    console = [entry["message"] for entry in browser.get_log("browser")]
-    pytest.fail(f"expected {expected}; the browser is at {browser.current_url} "
-                f"({browser.title!r}); its console: {console}", pytrace=False)
 
 
 def at(url: str, text: str = "", selector: str = "body") -> Callable[[WebDriver], bool]:

@@ -118,6 +118,20 @@ def network_file(redis_prefix: str, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def network(sqlite_store: Store, redis_prefix: str) -> NetworkConfig:
+    """A small network whose dashboard and queue keep to this test's Redis prefix."""
+    return with_redis(small_network(sqlite_store.url), redis_prefix)
+
+
+@pytest.fixture
+def queue(network: NetworkConfig) -> Iterator[JobQueue]:
+    """The queue the workers read, as they would open it."""
+    opened = JobQueue.of(network)
+    yield opened
+    opened.close()
+
+
 def csrf_of(html: str) -> str:
     found = TOKEN.search(html)
     assert found, "no CSRF token in the page"

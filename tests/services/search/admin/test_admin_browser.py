@@ -9,37 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.wait import WebDriverWait
 
 from catalogue_sync.config import NetworkConfig
 from catalogue_sync.store import Store
 from services.harvester.queue import JobQueue
-from tests.browser import chromium
-from tests.services.search.admin.conftest import NAME, PASSWORD, Serve, small_network, with_redis
-
-WAIT = 10
+from tests.browser import chromium, until
+from tests.services.search.admin.conftest import NAME, PASSWORD, Serve
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
     with chromium() as driver:
         yield driver
-
-
-@pytest.fixture
-def network(sqlite_store: Store, redis_prefix: str) -> NetworkConfig:
-    return with_redis(small_network(sqlite_store.url), redis_prefix)
-
-
-@pytest.fixture
-def queue(network: NetworkConfig) -> Iterator[JobQueue]:
-    """The queue the workers read, as they would open it."""
-    opened = JobQueue.of(network)
-    yield opened
-    opened.close()
 
 
 def shows(selector: str, text: str) -> Callable[[WebDriver], bool]:
@@ -50,18 +34,6 @@ def shows(selector: str, text: str) -> Callable[[WebDriver], bool]:
         except WebDriverException:  # between two pages
             return False
     return check
-
-
-def until(browser: WebDriver, condition: Callable[[WebDriver], bool], expected: str) -> None:
-    """Wait for ``condition``; fail saying where the browser is and what it reported."""
-    try:
-        WebDriverWait(browser, WAIT).until(condition)
-        return
-    except TimeoutException:
-        pass
-    console = [entry["message"] for entry in browser.get_log("browser")]
-    pytest.fail(f"expected {expected}; the browser is at {browser.current_url} "
-                f"({browser.title!r}); its console: {console}", pytrace=False)
 
 
 def press(browser: WebDriver, library: str, action: str) -> None:

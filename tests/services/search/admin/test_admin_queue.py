@@ -12,20 +12,7 @@ import pytest
 from catalogue_sync.config import HarvesterConfig, NetworkConfig
 from catalogue_sync.store import Store
 from services.harvester.queue import JobQueue
-from tests.services.search.admin.conftest import Serve, csrf_of, sign_in, small_network, with_redis
-
-
-@pytest.fixture
-def network(sqlite_store: Store, redis_prefix: str) -> NetworkConfig:
-    return with_redis(small_network(sqlite_store.url), redis_prefix)
-
-
-@pytest.fixture
-def queue(network: NetworkConfig) -> Iterator[JobQueue]:
-    """The queue the workers read, as they would open it."""
-    opened = JobQueue.of(network)
-    yield opened
-    opened.close()
+from tests.services.search.admin.conftest import Serve, csrf_of, sign_in
 
 
 @pytest.fixture
